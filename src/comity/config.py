@@ -1,0 +1,36 @@
+"""Node settings, read from the environment (``COMITY_*``) by pydantic-settings."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of one Comity node."""
+
+    model_config = SettingsConfigDict(env_prefix="COMITY_", extra="ignore")
+
+    home: Path = Field(default=Path("./var"), description="Folder for the SQLite file, keys and evidence.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in COMITY_HOME."
+    )
+    log_level: str = Field(default="INFO")
+    log_format: str = Field(default="json", description="json or text")
+    node_jurisdiction: str = Field(default="IE", description="ISO 3166 code of the jurisdiction this node serves.")
+    base_url: str = Field(default="http://127.0.0.1:8000")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'comity.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
