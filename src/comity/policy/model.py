@@ -6,10 +6,13 @@ decisions in this shape (see ``policy.schemas`` for its JSON form).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from comity.agreements.model import Agreement
 from comity.kinds import ActionKind, AuthorityType, DataCategory
+from comity.vocabulary.model import JurisdictionProfile, Offence
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +97,15 @@ class Decision:
     suspensive: bool = False
     limits: TimeLimits = field(default_factory=TimeLimits)
     assumptions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyContext:
+    """Everything the engine may consult, as values: taxonomy, profiles and agreements in effect.
+
+    Built from the approved (oversight-approved) documents of a node, or directly by tests.
+    """
+
+    offences: Mapping[str, Offence]
+    jurisdictions: Mapping[str, JurisdictionProfile]
+    agreements: Sequence[Agreement]  # the current (latest approved) version of each agreement

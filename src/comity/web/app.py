@@ -1,0 +1,65 @@
+"""The FastAPI app factory: JSON API under /api/v1, OpenAPI, health, and server-rendered pages."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from comity import __version__
+from comity.clock import Clock
+from comity.config import Settings
+from comity.web import problems
+from comity.web.container import Container
+from comity.web.templating import STATIC_DIR, templates
+
+API_PREFIX = "/api/v1"
+
+#: Feature modules that expose ``router`` (JSON API, mounted under /api/v1) and/or ``pages`` (HTML).
+FEATURE_MODULES: tuple[str, ...] = (
+    "comity.identity.api",
+    "comity.alerts.api",
+    "comity.audit.api",
+    "comity.vocabulary.api",
+    "comity.agreements.api",
+    "comity.policy.api",
+    "comity.keys.api",
+)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
+               container: Container | None = None) -> FastAPI:
+    """Build the app for one node. Tests pass their own container (database, clock)."""
+    container = container or Container.from_settings(settings or Settings(), clock=clock)
+    app = FastAPI(
+        title="Comity node",
+        version=__version__,
+        description="Cross-jurisdictional cooperation against illegal online marketplaces, with due process.",
+        openapi_url="/openapi.json",
+    )
+    app.state.container = container
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.get("/healthz", tags=["public"])
+    def healthz() -> dict[str, str]:
+        with container.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "home.html", {"title": "Comity node",
+                                                                   "jurisdiction": container.settings.node_jurisdiction})
+
+    for name in FEATURE_MODULES:
+        module = importlib.import_module(name)
+        router: APIRouter | None = getattr(module, "router", None)
+        pages: APIRouter | None = getattr(module, "pages", None)
+        if router is not None:
+            app.include_router(router, prefix=API_PREFIX)
+        if pages is not None:
+            app.include_router(pages, include_in_schema=False)
+    return app
