@@ -1,0 +1,47 @@
+"""The `comity` command line: one Typer app, one sub-app per capability."""
+
+from __future__ import annotations
+
+import typer
+
+from comity.cli import db as db_cli
+from comity.cli import users as users_cli
+from comity.cli.common import cli_errors, open_container
+from comity.config import Settings
+from comity.logs import configure as configure_logging
+
+app = typer.Typer(
+    name="comity",
+    help="Comity node: cross-jurisdictional cooperation against illegal online marketplaces, with due process.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(users_cli.orgs_app, name="orgs")
+app.add_typer(users_cli.users_app, name="users")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on"),
+    port: int = typer.Option(8000, help="port to listen on"),
+) -> None:
+    """Serve the API and web pages (migrations are applied first)."""
+    import uvicorn
+
+    from comity.web.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    with cli_errors():
+        container = open_container()
+    uvicorn.run(create_app(container=container), host=host, port=port, log_config=None)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

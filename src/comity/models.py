@@ -1,0 +1,9 @@
+"""Imports every table module so ``Base.metadata`` is complete (for migrations and tests)."""
+
+from __future__ import annotations
+
+from comity.alerts import model as alerts_model
+from comity.audit import model as audit_model
+from comity.identity import model as identity_model
+
+__all__ = ["alerts_model", "audit_model", "identity_model"]
