@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
     log_format: str = Field(default="json", description="json or text")
-    node_jurisdiction: str = Field(default="IE", description="ISO 3166 code of the jurisdiction this node serves.")
+    node_jurisdiction: str = Field(
+        default="IE", description="ISO 3166 code of the jurisdiction this node serves."
+    )
     base_url: str = Field(default="http://127.0.0.1:8000")
 
     @property

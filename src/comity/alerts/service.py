@@ -41,7 +41,7 @@ def raise_alert(
     details: Mapping[str, Any] | None = None,
     dedup_key: str | None = None,
 ) -> Alert:
-    """Raise an alert in the caller's transaction. With ``dedup_key``, an open duplicate is returned instead."""
+    """Raise an alert in the caller's transaction; with ``dedup_key``, an existing one is returned."""
     if dedup_key is not None:
         existing = session.scalar(select(Alert).where(Alert.dedup_key == dedup_key))
         if existing is not None:

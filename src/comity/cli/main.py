@@ -12,7 +12,7 @@ from comity.logs import configure as configure_logging
 
 app = typer.Typer(
     name="comity",
-    help="Comity node: cross-jurisdictional cooperation against illegal online marketplaces, with due process.",
+    help="Comity node: cross-border cooperation against illegal online marketplaces, with due process.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

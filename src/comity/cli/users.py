@@ -36,8 +36,13 @@ def add_org(
                 authority_type=authority_type,
                 org_id=org_id,
             )
-            out = {"id": org.id, "name": org.name, "kind": org.kind, "jurisdiction": org.jurisdiction,
-                   "authority_type": org.authority_type}
+            out = {
+                "id": org.id,
+                "name": org.name,
+                "kind": org.kind,
+                "jurisdiction": org.jurisdiction,
+                "authority_type": org.authority_type,
+            }
         print_json(out) if json_out else typer.echo(f"organisation {out['id']} ({out['name']})")
 
 
@@ -48,15 +53,22 @@ def list_orgs(json_out: bool = typer.Option(False, "--json")) -> None:
         container = open_container()
         with container.transaction() as session:
             rows = [
-                {"id": o.id, "name": o.name, "kind": o.kind, "jurisdiction": o.jurisdiction,
-                 "authority_type": o.authority_type}
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "kind": o.kind,
+                    "jurisdiction": o.jurisdiction,
+                    "authority_type": o.authority_type,
+                }
                 for o in service.list_organisations(session)
             ]
         if json_out:
             print_json(rows)
         else:
             for r in rows:
-                typer.echo(f"{r['id']}\t{r['jurisdiction']}\t{r['kind']}\t{r['authority_type'] or '-'}\t{r['name']}")
+                typer.echo(
+                    f"{r['id']}\t{r['jurisdiction']}\t{r['kind']}\t{r['authority_type'] or '-'}\t{r['name']}"
+                )
 
 
 @users_app.command("add")
@@ -80,8 +92,13 @@ def add_user(
                 organisation_id=organisation,
                 display_name=display_name,
             )
-            out = {"id": issued.user.id, "username": issued.user.username, "role": issued.user.role,
-                   "organisation_id": issued.user.organisation_id, "token": issued.token}
+            out = {
+                "id": issued.user.id,
+                "username": issued.user.username,
+                "role": issued.user.role,
+                "organisation_id": issued.user.organisation_id,
+                "token": issued.token,
+            }
         if json_out:
             print_json(out)
         else:
@@ -95,8 +112,13 @@ def list_users(json_out: bool = typer.Option(False, "--json")) -> None:
         container = open_container()
         with container.transaction() as session:
             rows = [
-                {"id": u.id, "username": u.username, "role": u.role, "organisation_id": u.organisation_id,
-                 "active": u.active}
+                {
+                    "id": u.id,
+                    "username": u.username,
+                    "role": u.role,
+                    "organisation_id": u.organisation_id,
+                    "active": u.active,
+                }
                 for u in service.list_users(session)
             ]
         if json_out:

@@ -10,19 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-
 from comity.audit import service as audit_service
 from comity.clock import Clock
-from comity.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from comity.errors import FieldError as FE
+from comity.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from comity.identity.model import ApiToken, Organisation, User
 from comity.identity.principal import Principal
 from comity.ids import new_id
 from comity.kinds import AuthorityType, OrganisationKind, Role
 
-TOKEN_PREFIX = "cmt_"
-
-
+TOKEN_PREFIX = "cmt_"  # noqa: S105 (a public prefix, not a secret)
 
 
 def hash_token(token: str) -> str:
@@ -42,13 +38,13 @@ def create_organisation(
 ) -> Organisation:
     """Register an organisation. An authority must state its authority type; others must not."""
     if kind is OrganisationKind.AUTHORITY and authority_type is None:
-        raise InvalidInput("an authority needs an authority type", [FE("authority_type", "required")])
+        raise InvalidInput("an authority needs an authority type", [FieldError("authority_type", "required")])
     if kind is not OrganisationKind.AUTHORITY and authority_type is not None:
         raise InvalidInput(
-            "only authorities have an authority type", [FE("authority_type", "must be empty")]
+            "only authorities have an authority type", [FieldError("authority_type", "must be empty")]
         )
     if len(jurisdiction) != 2 or not jurisdiction.isalpha():
-        raise InvalidInput("not an ISO 3166 code", [FE("jurisdiction", "two letters expected")])
+        raise InvalidInput("not an ISO 3166 code", [FieldError("jurisdiction", "two letters expected")])
     org = Organisation(
         id=org_id or new_id("org"),
         name=name,
@@ -192,5 +188,5 @@ def _check_role_fits(role: Role, kind: OrganisationKind) -> None:
         allowed = ", ".join(sorted(k.value for k in _ROLE_ORGS[role]))
         raise InvalidInput(
             f"role {role.value} belongs to a {allowed} organisation, not a {kind.value}",
-            [FE("role", f"not valid for a {kind.value} organisation")],
+            [FieldError("role", f"not valid for a {kind.value} organisation")],
         )

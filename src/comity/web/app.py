@@ -29,8 +29,9 @@ FEATURE_MODULES: tuple[str, ...] = (
 )
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               container: Container | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, container: Container | None = None
+) -> FastAPI:
     """Build the app for one node. Tests pass their own container (database, clock)."""
     container = container or Container.from_settings(settings or Settings(), clock=clock)
     app = FastAPI(
@@ -51,8 +52,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "home.html", {"title": "Comity node",
-                                                                   "jurisdiction": container.settings.node_jurisdiction})
+        return templates.TemplateResponse(
+            request,
+            "home.html",
+            {"title": "Comity node", "jurisdiction": container.settings.node_jurisdiction},
+        )
 
     for name in FEATURE_MODULES:
         module = importlib.import_module(name)

@@ -55,8 +55,14 @@ def install(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"path": _location(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()]
         fields = ", ".join(e["path"] for e in errors)
-        return problem(422, "Invalid input", f"invalid fields: {fields}", "invalid-input", request.url.path,
-                       errors=errors)
+        return problem(
+            422,
+            "Invalid input",
+            f"invalid fields: {fields}",
+            "invalid-input",
+            request.url.path,
+            errors=errors,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -66,5 +72,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(500, "Internal error", "an unexpected error occurred; it has been logged",
-                       "internal-error", request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            "internal-error",
+            request.url.path,
+        )
