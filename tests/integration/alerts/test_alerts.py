@@ -13,12 +13,22 @@ from comity.kinds import Role
 from comity.web.container import Container
 
 
-def _raise(container: Container, *, jurisdiction: str | None, audience: AlertAudience, key: str | None = None):  # type: ignore[no-untyped-def]
+def _raise(
+    container: Container, *, jurisdiction: str | None, audience: AlertAudience, key: str | None = None
+):  # type: ignore[no-untyped-def]
     with container.transaction() as session:
         return service.raise_alert(
-            session, clock=container.clock, actor=SYSTEM_ACTOR, kind="coordination_conflict",
-            severity=AlertSeverity.WARNING, subject_type="case", subject_id="case_1", audience=audience,
-            message="two open cases on one target", jurisdiction=jurisdiction, dedup_key=key,
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            kind="coordination_conflict",
+            severity=AlertSeverity.WARNING,
+            subject_type="case",
+            subject_id="case_1",
+            audience=audience,
+            message="two open cases on one target",
+            jurisdiction=jurisdiction,
+            dedup_key=key,
         )
 
 

@@ -15,8 +15,12 @@ from comity.web.container import Container
 
 
 def _org(container: Container, **kw: object):  # type: ignore[no-untyped-def]
-    args = {"name": "Garda", "kind": OrganisationKind.AUTHORITY, "jurisdiction": "IE",
-            "authority_type": AuthorityType.POLICE} | kw
+    args = {
+        "name": "Garda",
+        "kind": OrganisationKind.AUTHORITY,
+        "jurisdiction": "IE",
+        "authority_type": AuthorityType.POLICE,
+    } | kw
     with container.transaction() as session:
         return service.create_organisation(session, clock=container.clock, actor=SYSTEM_ACTOR, **args)  # type: ignore[arg-type]
 
@@ -24,8 +28,14 @@ def _org(container: Container, **kw: object):  # type: ignore[no-untyped-def]
 def test_user_token_authenticates_to_principal_with_authority_type(container: Container) -> None:
     org = _org(container)
     with container.transaction() as session:
-        issued = service.add_user(session, clock=container.clock, actor=SYSTEM_ACTOR, username="aoife",
-                                  role=Role.OFFICER, organisation_id=org.id)
+        issued = service.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username="aoife",
+            role=Role.OFFICER,
+            organisation_id=org.id,
+        )
     with container.transaction() as session:
         principal = service.authenticate(session, issued.token)
         stored = session.scalars(select(ApiToken)).all()
@@ -45,8 +55,15 @@ def test_unknown_token_is_unauthenticated(container: Container) -> None:
 def test_state_changes_write_audit_events_without_personal_data(container: Container) -> None:
     org = _org(container)
     with container.transaction() as session:
-        service.add_user(session, clock=container.clock, actor=SYSTEM_ACTOR, username="aoife",
-                         role=Role.OFFICER, organisation_id=org.id, display_name="Aoife Byrne")
+        service.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username="aoife",
+            role=Role.OFFICER,
+            organisation_id=org.id,
+            display_name="Aoife Byrne",
+        )
     with container.transaction() as session:
         tags = [e.tag for e in session.scalars(select(AuditEvent).order_by(AuditEvent.seq))]
         details = [e.details for e in session.scalars(select(AuditEvent))]
@@ -65,17 +82,35 @@ def test_authority_needs_authority_type_and_others_must_not_have_one(container: 
 def test_role_must_fit_organisation_kind(container: Container) -> None:
     platform = _org(container, name="Bazaar", kind=OrganisationKind.PLATFORM, authority_type=None)
     with container.transaction() as session, pytest.raises(InvalidInput, match="role judge"):
-        service.add_user(session, clock=container.clock, actor=SYSTEM_ACTOR, username="x",
-                         role=Role.JUDGE, organisation_id=platform.id)
+        service.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username="x",
+            role=Role.JUDGE,
+            organisation_id=platform.id,
+        )
 
 
 def test_duplicate_username_conflicts_and_nothing_is_half_written(container: Container) -> None:
     org = _org(container)
     with container.transaction() as session:
-        service.add_user(session, clock=container.clock, actor=SYSTEM_ACTOR, username="aoife",
-                         role=Role.OFFICER, organisation_id=org.id)
+        service.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username="aoife",
+            role=Role.OFFICER,
+            organisation_id=org.id,
+        )
     with pytest.raises(Conflict), container.transaction() as session:
-        service.add_user(session, clock=container.clock, actor=SYSTEM_ACTOR, username="aoife",
-                         role=Role.OFFICER, organisation_id=org.id)
+        service.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username="aoife",
+            role=Role.OFFICER,
+            organisation_id=org.id,
+        )
     with container.transaction() as session:
         assert len(service.list_users(session)) == 1

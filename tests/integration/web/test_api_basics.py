@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from support import bearer, problem_fields
 
 from comity.kinds import OrganisationKind, Role
 from comity.web.deps import authenticated, public
+from support import bearer, problem_fields
 
 
 def test_healthz_and_openapi(client: TestClient) -> None:
@@ -39,7 +39,8 @@ def test_api_needs_a_token_and_answers_problem_json(client: TestClient) -> None:
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
-    assert body["status"] == 401 and body["type"].endswith("/unauthenticated")
+    assert body["status"] == 401
+    assert body["type"].endswith("/unauthenticated")
     assert client.get("/api/v1/me", headers=bearer("cmt_forged")).status_code == 401
 
 
@@ -51,24 +52,35 @@ def test_whoami_reports_role_and_authority_type(client: TestClient, make_user) -
 
 def test_roles_are_enforced(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     officer = make_user(Role.OFFICER)
-    response = client.post("/api/v1/organisations", headers=bearer(officer),
-                           json={"name": "X", "kind": "platform", "jurisdiction": "IE"})
+    response = client.post(
+        "/api/v1/organisations",
+        headers=bearer(officer),
+        json={"name": "X", "kind": "platform", "jurisdiction": "IE"},
+    )
     assert response.status_code == 403
     assert "administrator" in response.json()["detail"]
 
 
 def test_bad_input_is_422_naming_the_field(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(Role.ADMINISTRATOR)
-    response = client.post("/api/v1/organisations", headers=bearer(admin),
-                           json={"name": "X", "kind": "platform", "jurisdiction": "ireland"})
+    response = client.post(
+        "/api/v1/organisations",
+        headers=bearer(admin),
+        json={"name": "X", "kind": "platform", "jurisdiction": "ireland"},
+    )
     assert response.status_code == 422
     assert problem_fields(response.json()) == ["body.jurisdiction"]
-    response = client.post("/api/v1/organisations", headers=bearer(admin),
-                           json={"name": "X", "kind": "authority", "jurisdiction": "IE"})
+    response = client.post(
+        "/api/v1/organisations",
+        headers=bearer(admin),
+        json={"name": "X", "kind": "authority", "jurisdiction": "IE"},
+    )
     assert response.status_code == 422
     assert problem_fields(response.json()) == ["authority_type"]
     response = client.post(
-        "/api/v1/organisations", headers={**bearer(admin), "content-type": "application/json"}, content=b"{not json"
+        "/api/v1/organisations",
+        headers={**bearer(admin), "content-type": "application/json"},
+        content=b"{not json",
     )
     assert response.status_code == 422
 
@@ -81,11 +93,17 @@ def test_unknown_route_is_problem_404(client: TestClient) -> None:
 
 def test_admin_creates_org_and_user_with_a_token(client: TestClient, make_user) -> None:  # type: ignore[no-untyped-def]
     admin = make_user(Role.ADMINISTRATOR)
-    org = client.post("/api/v1/organisations", headers=bearer(admin),
-                      json={"name": "Bazaar Ltd", "kind": OrganisationKind.PLATFORM.value, "jurisdiction": "IE"})
+    org = client.post(
+        "/api/v1/organisations",
+        headers=bearer(admin),
+        json={"name": "Bazaar Ltd", "kind": OrganisationKind.PLATFORM.value, "jurisdiction": "IE"},
+    )
     assert org.status_code == 201
-    created = client.post("/api/v1/users", headers=bearer(admin),
-                          json={"username": "bazaar-ops", "role": "platform", "organisation_id": org.json()["id"]})
+    created = client.post(
+        "/api/v1/users",
+        headers=bearer(admin),
+        json={"username": "bazaar-ops", "role": "platform", "organisation_id": org.json()["id"]},
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     assert client.get("/api/v1/me", headers=bearer(token)).json()["organisation_kind"] == "platform"

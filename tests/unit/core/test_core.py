@@ -26,7 +26,7 @@ def test_fixed_clock_moves_only_when_told() -> None:
 
 def test_clocks_refuse_naive_and_normalise_to_utc() -> None:
     with pytest.raises(ValueError, match="naive"):
-        FixedClock(datetime(2026, 1, 1))  # noqa: DTZ001
+        FixedClock(datetime(2026, 1, 1))
     plus_two = datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))
     assert ensure_utc(plus_two) == datetime(2026, 1, 1, 10, tzinfo=UTC)
     assert SystemClock().now().tzinfo is UTC
