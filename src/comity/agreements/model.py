@@ -62,6 +62,9 @@ class Agreement:
     #: Budapest Art. 29(4): the requested party reserved the right to refuse preservation without dual
     #: criminality (for offences other than Arts 2-11).
     dual_criminality_reservation: bool = False
+    #: Mutual legal assistance: the parties agreed not to verify dual criminality for list offences
+    #: (FD 2002/584/JHA Art. 2(2) categories) punishable by at least 3 years in the issuing state.
+    list_offence_exemption: bool = False
     #: Jurisdictions in which measures under this agreement may take effect (empty: the parties').
     territorial_scope: tuple[str, ...] = ()
     summary: str = ""
@@ -77,3 +80,36 @@ class Agreement:
 
     def permits(self, band: SeverityBand, kind: ActionKind) -> bool:
         return kind in self.permitted_measures.get(band, frozenset())
+
+    def covers(
+        self,
+        *,
+        issuing: str,
+        executing: str,
+        offence: str,
+        band: SeverityBand,
+        kind: ActionKind,
+        on: date,
+    ) -> bool:
+        """Whether this agreement authorises ``kind`` between the two jurisdictions for ``offence`` on ``on``.
+
+        In force that day, both jurisdictions parties, the offence covered and the measure permitted for
+        the offence's severity band. (The policy service looks for candidates in any band, so that a
+        disproportionate measure is refused with a reason rather than "no agreement".)
+        """
+        return (
+            self.in_force(on)
+            and issuing in self.jurisdictions
+            and executing in self.jurisdictions
+            and offence in self.offences
+            and self.permits(band, kind)
+        )
+
+    def days_to_sunset(self, on: date) -> int:
+        """Days from ``on`` to the sunset day (0 on the last day in force, negative once past it)."""
+        return (self.sunset - on).days
+
+    def cite(self, clause: str | None = None) -> str:
+        """How reasons cite this agreement, or one of its clauses: ``Agreement eev-eu5 v1, clause scope``."""
+        base = f"Agreement {self.id} v{self.version}"
+        return f"{base}, clause {clause}" if clause and clause in self.clauses else base

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from comity.cli import agreements as agreements_cli
 from comity.cli import db as db_cli
+from comity.cli import keys as keys_cli
+from comity.cli import policy as policy_cli
 from comity.cli import users as users_cli
+from comity.cli import vocabulary as vocabulary_cli
 from comity.cli.common import cli_errors, open_container
+from comity.cli.demo import demo
 from comity.config import Settings
 from comity.logs import configure as configure_logging
 
@@ -19,6 +24,12 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(users_cli.orgs_app, name="orgs")
 app.add_typer(users_cli.users_app, name="users")
+app.add_typer(vocabulary_cli.offences_app, name="offences")
+app.add_typer(vocabulary_cli.jurisdictions_app, name="jurisdictions")
+app.add_typer(agreements_cli.app, name="agreements")
+app.add_typer(policy_cli.app, name="policy")
+app.add_typer(keys_cli.app, name="keys")
+app.command("demo")(demo)
 
 
 @app.command()

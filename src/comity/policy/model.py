@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from comity.agreements.model import Agreement
 from comity.kinds import ActionKind, AuthorityType, DataCategory
+from comity.periods import Period
 from comity.vocabulary.model import JurisdictionProfile, Offence
 
 
@@ -40,9 +41,15 @@ class ProposedAction:
     territorial_scope: tuple[str, ...] = ()  # where a removal/suspension would take effect
     illegal_in: tuple[str, ...] = ()  # where the content is shown to be illegal
     illegality_source: str | None = None  # "national" | "union"
-    jurisdictional_link: str | None = None  # offence_in_territory | victims_in_territory | targeting | nationality
+    #: offence_in_territory | victims_in_territory | targeting | nationality | residence
+    jurisdictional_link: str | None = None
     at: datetime | None = None  # when the action is proposed (agreement in force?); default: now
     received_at: datetime | None = None  # when the addressee receives it: deadlines become instants
+    #: A judge-approved deferral of the notice to the affected person, in days (bounded by the agreement).
+    notice_deferral_days: int | None = None
+    #: For a preservation extension: when the original preservation order was received (the extension's
+    #: days run on from the first period, e-Evidence Art. 11(1)).
+    original_received_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,9 @@ class TimeLimits:
     preservation_ends_at: datetime | None = None
     counting: str | None = None  # reg_1182_71 | elapsed
     time_zone: str | None = None  # the addressee's zone used for counting
+    #: The periods as the law states them, by limit name ("deadline", "review_window",
+    #: "preservation_period"): the unit matters (96 hours are counted unlike 4 days under Reg. 1182/71).
+    stated: Mapping[str, Period] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,15 @@ class Offence:
     cyber_or_terror: bool = False
     description: str = ""
     list_category: int | None = None  # number in the list of 32, where it is a list offence
+    #: Every list category the code falls under (``list_category`` is the first); e.g. (11, 20).
+    list_categories: tuple[int, ...] = ()
+    #: Established under Budapest Convention Arts 2-11 (illegal access ... computer-related fraud, IP
+    #: infringements): an Art. 29(4) dual-criminality reservation cannot reach these offences.
+    convention_offence: bool = False
+
+
+#: Months recorded for a life sentence: above any fixed term, so thresholds and "most serious" hold.
+LIFE_IMPRISONMENT_MONTHS = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,9 @@ class Statute:
     offence: str  # taxonomy code
     citation: str  # e.g. "Criminal Justice (Theft and Fraud Offences) Act 2001, s. 6"
     max_penalty_months: int
+    title: str = ""  # the provision's heading, e.g. "Betrug"
+    #: Punishable by life imprisonment; ``max_penalty_months`` then holds LIFE_IMPRISONMENT_MONTHS.
+    life_imprisonment: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,8 @@ class JurisdictionProfile:
     holiday_subdivision: str | None = None
     eu_member: bool = True
     extra: dict[str, str] = field(default_factory=dict)
+    version: int = 1  # version of the profile document this was loaded from
+    challenge_period_basis: str = ""  # the provision that sets the challenge period
 
     def statutes_for(self, offence: str) -> tuple[Statute, ...]:
         """Statutes of this jurisdiction mapped onto ``offence``, most serious first."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from comity import __version__
@@ -16,6 +19,7 @@ from comity.web.container import Container
 from comity.web.templating import STATIC_DIR, templates
 
 API_PREFIX = "/api/v1"
+access_log = logging.getLogger("comity.http")
 
 #: Feature modules that expose ``router`` (JSON API, mounted under /api/v1) and/or ``pages`` (HTML).
 FEATURE_MODULES: tuple[str, ...] = (
@@ -42,6 +46,26 @@ def create_app(
     )
     app.state.container = container
     problems.install(app)
+
+    @app.middleware("http")
+    async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # One structured line per request: method, path, status, duration (never bodies or tokens).
+        started = time.perf_counter()
+        response = await call_next(request)
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            request.url.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     @app.get("/healthz", tags=["public"])

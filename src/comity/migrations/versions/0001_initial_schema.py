@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:22:47.454915
+Create Date: 2026-11-28 00:36:58.821314
 """
 
 from __future__ import annotations
@@ -61,6 +61,36 @@ def upgrade() -> None:
         batch_op.create_index("ix_audit_events_tag", ["tag"], unique=False)
 
     op.create_table(
+        "governed_documents",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("content_sha256", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("proposed_by", sa.String(length=120), nullable=False),
+        sa.Column("proposed_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=120), nullable=True),
+        sa.Column("decided_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=False),
+        sa.Column("superseded_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("superseded_by", sa.String(length=40), nullable=True),
+        sa.CheckConstraint(
+            "kind IN ('taxonomy', 'jurisdiction', 'agreement')", name=op.f("ck_governed_documents_kind_known")
+        ),
+        sa.CheckConstraint(
+            "status IN ('proposed', 'approved', 'rejected', 'superseded')",
+            name=op.f("ck_governed_documents_status_known"),
+        ),
+        sa.CheckConstraint("version >= 1", name=op.f("ck_governed_documents_version_positive")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governed_documents")),
+        sa.UniqueConstraint("kind", "key", "version", name=op.f("uq_governed_documents_kind_key_version")),
+    )
+    with op.batch_alter_table("governed_documents", schema=None) as batch_op:
+        batch_op.create_index("ix_governed_documents_kind_status", ["kind", "status"], unique=False)
+
+    op.create_table(
         "organisations",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -76,6 +106,79 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organisations_jurisdiction"), ["jurisdiction"], unique=False)
+
+    op.create_table(
+        "trust_anchors",
+        sa.Column("keyid", sa.String(length=64), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("local", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("status IN ('active', 'retired')", name=op.f("ck_trust_anchors_status_known")),
+        sa.PrimaryKeyConstraint("keyid", name=op.f("pk_trust_anchors")),
+    )
+    with op.batch_alter_table("trust_anchors", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_trust_anchors_active_local",
+            ["jurisdiction"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active' AND local"),
+            postgresql_where=sa.text("status = 'active' AND local"),
+        )
+
+    op.create_table(
+        "registered_keys",
+        sa.Column("keyid", sa.String(length=64), nullable=False),
+        sa.Column("anchor_keyid", sa.String(length=64), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("algorithm", sa.String(length=10), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("purpose", sa.String(length=30), nullable=False),
+        sa.Column("organisation", sa.String(length=40), nullable=True),
+        sa.Column("authority_type", sa.String(length=30), nullable=True),
+        sa.Column("officer", sa.String(length=40), nullable=True),
+        sa.Column("label", sa.String(length=120), nullable=False),
+        sa.Column("valid_from", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("valid_until", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("replaces", sa.String(length=64), nullable=True),
+        sa.Column("replaced_by", sa.String(length=64), nullable=True),
+        sa.Column("revoked_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revocation_reason", sa.String(length=30), nullable=True),
+        sa.Column("private_key_held", sa.Boolean(), nullable=False),
+        sa.Column("registered_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(purpose = 'node_encryption' AND algorithm = 'x25519') OR (purpose <> 'node_encryption' AND algorithm = 'ed25519')",
+            name=op.f("ck_registered_keys_algorithm_fits_purpose"),
+        ),
+        sa.CheckConstraint(
+            "(status = 'active') OR (revoked_at IS NOT NULL)", name=op.f("ck_registered_keys_ended_has_time")
+        ),
+        sa.CheckConstraint(
+            "algorithm IN ('ed25519', 'x25519')", name=op.f("ck_registered_keys_algorithm_known")
+        ),
+        sa.CheckConstraint(
+            "purpose IN ('trust_anchor', 'node_signing', 'authority_signing', 'officer_signing', 'witness_signing', 'node_encryption')",
+            name=op.f("ck_registered_keys_purpose_known"),
+        ),
+        sa.CheckConstraint(
+            "status IN ('active', 'superseded', 'revoked')", name=op.f("ck_registered_keys_status_known")
+        ),
+        sa.CheckConstraint("valid_until > valid_from", name=op.f("ck_registered_keys_period_positive")),
+        sa.ForeignKeyConstraint(
+            ["anchor_keyid"],
+            ["trust_anchors.keyid"],
+            name=op.f("fk_registered_keys_anchor_keyid_trust_anchors"),
+        ),
+        sa.PrimaryKeyConstraint("keyid", name=op.f("pk_registered_keys")),
+    )
+    with op.batch_alter_table("registered_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_registered_keys_anchor_keyid"), ["anchor_keyid"], unique=False)
+        batch_op.create_index(
+            "ix_registered_keys_holder", ["jurisdiction", "purpose", "status"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_registered_keys_organisation"), ["organisation"], unique=False)
 
     op.create_table(
         "users",
@@ -110,11 +213,42 @@ def upgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "key_statements",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("keyid", sa.String(length=64), nullable=False),
+        sa.Column("anchor_keyid", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("issued_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('registration', 'revocation')", name=op.f("ck_key_statements_kind_known")
+        ),
+        sa.ForeignKeyConstraint(
+            ["anchor_keyid"],
+            ["trust_anchors.keyid"],
+            name=op.f("fk_key_statements_anchor_keyid_trust_anchors"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["keyid"], ["registered_keys.keyid"], name=op.f("fk_key_statements_keyid_registered_keys")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_key_statements")),
+    )
+    with op.batch_alter_table("key_statements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_key_statements_anchor_keyid"), ["anchor_keyid"], unique=False)
+        batch_op.create_index(batch_op.f("ix_key_statements_keyid"), ["keyid"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("key_statements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_key_statements_keyid"))
+        batch_op.drop_index(batch_op.f("ix_key_statements_anchor_keyid"))
+
+    op.drop_table("key_statements")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -123,10 +257,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_organisation_id"))
 
     op.drop_table("users")
+    with op.batch_alter_table("registered_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registered_keys_organisation"))
+        batch_op.drop_index("ix_registered_keys_holder")
+        batch_op.drop_index(batch_op.f("ix_registered_keys_anchor_keyid"))
+
+    op.drop_table("registered_keys")
+    with op.batch_alter_table("trust_anchors", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_trust_anchors_active_local",
+            sqlite_where=sa.text("status = 'active' AND local"),
+            postgresql_where=sa.text("status = 'active' AND local"),
+        )
+
+    op.drop_table("trust_anchors")
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisations_jurisdiction"))
 
     op.drop_table("organisations")
+    with op.batch_alter_table("governed_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_governed_documents_kind_status")
+
+    op.drop_table("governed_documents")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_tag")
         batch_op.drop_index("ix_audit_events_subject")

@@ -1,0 +1,144 @@
+"""`comity demo`: set up a demo node, tell the story, then serve the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from comity.agreements.service import current_context
+from comity.cli.common import cli_errors, open_container, print_json
+from comity.config import Settings
+from comity.demo import setup, story
+from comity.keys.keystore import Keystore
+from comity.keys.truststore import export_trust_store
+from comity.logs import configure as configure_logging
+
+
+def _reasons_line(decision: dict[str, Any]) -> str:
+    """The reasons a person needs first: why refused, or what the decision obliges."""
+    failed = [r for r in decision["reasons"] if not r.get("satisfied", True)]
+    if failed:
+        return "; ".join(f"{r['text']} [{r['source']}]" for r in failed[:2])
+    parts = []
+    if decision.get("notify_executing_state"):
+        parts.append("executing state notified" + (" (suspensive)" if decision.get("suspensive") else ""))
+    if decision.get("refusal_grounds_available"):
+        parts.append("it may raise: " + ", ".join(decision["refusal_grounds_available"]))
+    if decision.get("obligations"):
+        parts.append("then: " + ", ".join(o["kind"] for o in decision["obligations"]))
+    return "; ".join(parts) or "all rules satisfied"
+
+
+def _limits(decision: dict[str, Any]) -> str:
+    labels = {"deadline": "act within", "review_window": "review", "preservation_period": "preserve"}
+    out = [
+        f"{label} {decision[key + '_text']}" for key, label in labels.items() if decision.get(key + "_text")
+    ]
+    return "\n".join(out) or "—"
+
+
+def demo(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="serve the pages after the story"),
+    json_out: bool = typer.Option(False, "--json", help="print the story as JSON"),
+    host: str = typer.Option("127.0.0.1"),
+    port: int = typer.Option(8000),
+) -> None:
+    """Set up (or reuse) a demo node, show what the policy engine decides, then serve the pages."""
+    settings = Settings()
+    with cli_errors():
+        container = open_container()
+        now = container.clock.now()
+        keystore = Keystore.for_settings(container.settings)
+        with container.transaction() as session:
+            report = setup.set_up(session, clock=container.clock, keystore=keystore)
+        trust_store = container.settings.home / "trust-store.json"
+        with container.transaction() as session:
+            trust_store.write_bytes(export_trust_store(session, clock=container.clock, keystore=keystore))
+        with container.transaction() as session:
+            context = current_context(session)
+            outcomes = story.run_examples(session, now=now)
+    decided = [o for o in outcomes if o.decision is not None]
+    allowed = sum(1 for o in decided if o.decision and o.decision["allowed"])
+    summary: dict[str, Any] = {
+        "database": container.engine.url.render_as_string(hide_password=True),
+        "organisations": report.organisations,
+        "users": report.users,
+        "jurisdictions": len(context.jurisdictions),
+        "offences": len(context.offences),
+        "agreements": len(context.agreements),
+        "documents": report.documents,
+        "keys": report.keys,
+        "trust_store": str(trust_store),
+        "decisions": len(decided),
+        "allowed": allowed,
+        "refused": len(decided) - allowed,
+        "unanswered": len(outcomes) - len(decided),
+    }
+    if json_out:
+        print_json(
+            summary
+            | {
+                "examples": [
+                    {"title": o.title, "request": o.request, "decision": o.decision, "error": o.error}
+                    for o in outcomes
+                ]
+            }
+        )
+    else:
+        console = Console(width=None if Console().is_terminal else 150)
+        console.print(
+            f"[bold]Comity demo node[/bold] · {summary['database']} · "
+            f"{summary['jurisdictions']} jurisdictions, {summary['offences']} offences, "
+            f"{summary['agreements']} agreements in force (oversight-approved)"
+        )
+        table = Table(title="What the policy engine decides", show_lines=True)
+        table.add_column("#", justify="right")
+        table.add_column("proposed action", ratio=3)
+        table.add_column("agreement", ratio=1)
+        table.add_column("decision")
+        table.add_column("why / what follows", ratio=4)
+        table.add_column("time limits", ratio=1)
+        for number, outcome in enumerate(outcomes, start=1):
+            decision = outcome.decision
+            if decision is None:
+                table.add_row(
+                    str(number), outcome.title, "—", "[yellow]error[/yellow]", outcome.error or "", "—"
+                )
+                continue
+            verdict = "[green]allowed[/green]" if decision["allowed"] else "[red]refused[/red]"
+            agreement = decision["agreement"]
+            table.add_row(
+                str(number),
+                outcome.title,
+                f"{agreement['id']} v{agreement['version']}\n({decision['regime']})",
+                verdict,
+                _reasons_line(decision),
+                _limits(decision),
+            )
+        console.print(table)
+        console.print(
+            f"{summary['keys']} keys registered under {len(setup.DEMO_JURISDICTIONS)} trust anchors; "
+            f"a platform pins the trust store exported to {trust_store}"
+        )
+        console.print(
+            f"{summary['decisions']} decisions: {allowed} allowed, {summary['refused']} refused. "
+            "Try one yourself: comity policy check --from IE --to DE --offence counterfeit_goods "
+            "--measure production --data subscriber --issuer prosecutor"
+        )
+        console.print("API tokens for this run (shown once):")
+        for username, token in report.tokens.items():
+            console.print(f"  {username}: {token}")
+    if serve:
+        import uvicorn
+
+        from comity.web.app import create_app
+
+        configure_logging(settings.log_level, settings.log_format)
+        typer.echo(
+            f"Serving http://{host}:{port}/ — see /agreements, /offences, /jurisdictions, /keys, /alerts, "
+            "and the API at /docs. Press Ctrl-C to stop."
+        )
+        uvicorn.run(create_app(container=container), host=host, port=port, log_level="warning")

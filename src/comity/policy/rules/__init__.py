@@ -1,0 +1,1 @@
+"""The policy engine's rules, one module per regime, plus Comity's own rules in ``common``."""
