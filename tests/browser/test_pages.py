@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from comity.agreements.service import install_bundled
+from comity.web.container import Container
+
 pytestmark = pytest.mark.browser
 
 
@@ -18,3 +21,17 @@ def test_home_navigation_reaches_alerts(page: Page, live_url: str, tmp_path: Pat
     expect(page.locator("h1")).to_have_text("Open alerts")
     page.screenshot(path=str(tmp_path / "alerts.png"))
     assert (tmp_path / "alerts.png").stat().st_size > 0
+
+
+def test_a_person_reads_an_agreement_and_its_sunset(page: Page, live_url: str, container: Container) -> None:
+    with container.transaction() as session:
+        install_bundled(session, clock=container.clock, proposer="user:admin", approver="user:oversight")
+    page.goto(live_url + "/")
+    page.get_by_role("navigation").get_by_role("link", name="Agreements").click()
+    row = page.locator("tr", has_text="eev-eu5")
+    expect(row).to_contain_text("in force")
+    expect(row).to_contain_text("days to sunset")
+    row.get_by_role("link").first.click()
+    expect(page).to_have_url(live_url + "/agreements/eev-eu5")
+    expect(page.locator("h1")).to_contain_text("e-Evidence")
+    expect(page.locator("body")).to_contain_text("Permitted measures")
