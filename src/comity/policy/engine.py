@@ -22,7 +22,7 @@ from comity.agreements.model import Agreement
 from comity.errors import InvalidInput
 from comity.kinds import Regime
 from comity.policy.model import Decision, ProposedAction
-from comity.policy.rules import budapest, common, dsa, e_evidence, freezing, jit, mla, terms
+from comity.policy.rules import budapest, comity, common, dsa, e_evidence, freezing, jit, mla, terms
 from comity.vocabulary.model import JurisdictionProfile, Offence, Statute
 
 __all__ = ["RULESETS", "evaluate"]
@@ -77,7 +77,7 @@ def evaluate(
     draft = common.Draft(action, agreement, offence, statute, issuing, executing, when)
     if action.at is None:
         draft.assumptions.append(_ASSUMED_NOW)
-    common.apply_before(draft)
+    comity.apply_before(draft)
     RULESETS[agreement.regime](draft)
-    common.apply_after(draft)
+    comity.apply_after(draft)
     return draft.finish()
