@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from comity.agreements.service import current_context
+from comity.errors import ComityError
 from comity.identity.principal import Principal
+from comity.kinds import ActionKind, AuthorityType, DataCategory
 from comity.policy.schemas import PolicyDecisionOut, PolicyRequest
 from comity.policy.service import decide, resolution_to_json
 from comity.web.container import Container
-from comity.web.deps import get_container, require
+from comity.web.deps import get_container, public, require
+from comity.web.templating import add_navigation, templates
 
 router = APIRouter(tags=["policy"])
 
@@ -41,3 +46,71 @@ def create_decision(
     with container.transaction() as session:
         context = current_context(session)
     return resolution_to_json(decide(context, body, now=container.clock.now()))
+
+
+pages = APIRouter(dependencies=[Depends(public)])
+add_navigation("/policy", "Policy check")
+
+#: Form fields of the public policy page that are passed to the engine as they are.
+_FORM_FIELDS = (
+    "from_state",
+    "to_state",
+    "offence",
+    "measure",
+    "data",
+    "issuer",
+    "validated_by",
+    "committed_in",
+    "resides_in",
+    "jurisdictional_link",
+    "agreement",
+)
+
+
+@pages.get("/policy", response_class=HTMLResponse)
+def policy_page(request: Request, container: Container = Depends(get_container)) -> HTMLResponse:
+    """A public form: put a hypothetical action to the engine and read its reasons.
+
+    The engine reads only published documents (taxonomy, profiles, agreements) and the facts typed in, so
+    this page reveals nothing that is not already public: it publishes the criteria, as DESIGN §2 C11 asks.
+    """
+    params = request.query_params
+    form = {name: params.get(name, "").strip() for name in _FORM_FIELDS}
+    form["emergency"] = "on" if params.get("emergency") else ""
+    with container.transaction() as session:
+        context = current_context(session)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    if form["from_state"] and form["to_state"] and form["offence"] and form["measure"]:
+        body: dict[str, Any] = {k: v for k, v in form.items() if v and k != "emergency"}
+        body["emergency"] = bool(form["emergency"])
+        try:
+            resolved = decide(context, PolicyRequest.model_validate(body), now=container.clock.now())
+            result = resolution_to_json(resolved)
+        except ValidationError as exc:
+            error = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        except ComityError as exc:
+            error = exc.detail
+    return templates.TemplateResponse(
+        request,
+        "policy/check.html",
+        {
+            "title": "Policy check",
+            "form": form,
+            "result": result,
+            "error": error,
+            "jurisdictions": sorted(context.jurisdictions.values(), key=lambda j: j.code),
+            "offences": sorted(context.offences.values(), key=lambda o: o.name),
+            "agreements": sorted(context.agreements, key=lambda a: a.id),
+            "measures": [k.value for k in ActionKind],
+            "data_categories": [d.value for d in DataCategory],
+            "authority_types": [a.value for a in AuthorityType],
+            "links": [
+                "offence_in_territory",
+                "victims_in_territory",
+                "targeting",
+                "nationality",
+                "residence",
+            ],
+        },
+    )
