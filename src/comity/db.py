@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -59,6 +59,10 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # pysqlite would only emit BEGIN before the first write, so a transaction's reads would run outside
+    # it: a read-modify-write (claiming a job, lapsing a measure) could then act on stale rows. Take control
+    # of BEGIN instead (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -67,11 +71,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes SQLite's single write lock at the start of every transaction: writers serialise
+    # (waiting up to busy_timeout) and each sees the latest committed state, which gives the same
+    # guarantees as PostgreSQL's row locks for the read-modify-write use cases. Readers are not blocked (WAL).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url``: SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
     return engine

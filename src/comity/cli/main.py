@@ -12,6 +12,7 @@ from comity.cli import users as users_cli
 from comity.cli import vocabulary as vocabulary_cli
 from comity.cli.common import cli_errors, open_container
 from comity.cli.demo import demo
+from comity.cli.worker import worker
 from comity.config import Settings
 from comity.logs import configure as configure_logging
 
@@ -30,6 +31,7 @@ app.add_typer(agreements_cli.app, name="agreements")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(keys_cli.app, name="keys")
 app.command("demo")(demo)
+app.command("worker")(worker)
 
 
 @app.command()

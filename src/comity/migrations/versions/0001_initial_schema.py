@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:36:58.821314
+Create Date: 2026-11-28 00:43:07.574274
 """
 
 from __future__ import annotations
@@ -106,6 +106,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_organisations_jurisdiction"), ["jurisdiction"], unique=False)
+
+    op.create_table(
+        "outbox_messages",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=40), nullable=False),
+        sa.Column("destination", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=80), nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("subject_type", sa.String(length=60), nullable=False),
+        sa.Column("subject_id", sa.String(length=120), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("available_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("evidence", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_messages")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_messages_idempotency_key")),
+    )
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_messages_due", ["status", "available_at"], unique=False)
 
     op.create_table(
         "trust_anchors",
@@ -271,6 +297,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("trust_anchors")
+    with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_messages_due")
+
+    op.drop_table("outbox_messages")
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisations_jurisdiction"))
 

@@ -1,0 +1,223 @@
+"""Queueing messages in the caller's transaction, and delivering them (at least once) with backoff.
+
+Delivery is at-least-once: a worker claims due messages under a lease (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so two workers never claim the same row), delivers outside any transaction, then records the
+outcome. A worker that dies mid-delivery leaves a lease that expires and the message is retried; receivers
+deduplicate by message id (the federation inbox and the platform API are idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from comity.alerts.model import AlertAudience, AlertSeverity
+from comity.alerts.service import raise_alert
+from comity.audit import service as audit
+from comity.clock import Clock
+from comity.db import transaction
+from comity.identity.principal import SYSTEM_ACTOR
+from comity.ids import new_id
+from comity.outbox.model import OutboxMessage, OutboxStatus
+
+log = logging.getLogger("comity.outbox")
+
+#: Backoff: base * 2^(attempt-1), capped, with full jitter (AWS architecture blog's "full jitter").
+BACKOFF_BASE = timedelta(seconds=5)
+BACKOFF_CAP = timedelta(hours=1)
+LEASE = timedelta(minutes=2)
+
+
+class DeliveryError(Exception):
+    """A deliverer could not hand the message over; the outbox retries later."""
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What a deliverer reports: evidence of hand-over (receipts, server answers)."""
+
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Deliverer(Protocol):
+    """Carries one channel's messages (a peer node, a platform's endpoint, a mail server)."""
+
+    def deliver(self, message: OutboxMessage) -> DeliveryResult: ...
+
+
+def enqueue(
+    session: Session,
+    *,
+    clock: Clock,
+    actor: str,
+    channel: str,
+    destination: str,
+    kind: str,
+    payload: bytes,
+    subject_type: str,
+    subject_id: str,
+    content_type: str = "application/octet-stream",
+    idempotency_key: str | None = None,
+    max_attempts: int = 8,
+) -> OutboxMessage:
+    """Queue a message in the caller's transaction (it is sent only if that transaction commits)."""
+    if idempotency_key is not None:
+        existing = session.scalar(
+            select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+        )
+        if existing is not None:
+            return existing
+    now = clock.now()
+    message = OutboxMessage(
+        id=new_id("msg"),
+        channel=channel,
+        destination=destination,
+        kind=kind,
+        payload=payload,
+        content_type=content_type,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        idempotency_key=idempotency_key,
+        status=OutboxStatus.PENDING.value,
+        attempts=0,
+        max_attempts=max_attempts,
+        created_at=now,
+        available_at=now,
+        lease_until=None,
+        delivered_at=None,
+        last_error=None,
+        evidence={},
+    )
+    session.add(message)
+    session.flush()
+    audit.record(
+        session,
+        clock=clock,
+        actor=actor,
+        tag="outbox:message:queued",
+        subject_type=subject_type,
+        subject_id=subject_id,
+        details={"message_id": message.id, "channel": channel, "kind": kind, "bytes": len(payload)},
+    )
+    return message
+
+
+def backoff(attempt: int, rng: Callable[[], float] = random.random) -> timedelta:
+    """Delay before retry number ``attempt`` (1-based): full jitter under an exponential cap."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** min(max(0, attempt - 1), 20)))
+    return timedelta(seconds=ceiling.total_seconds() * rng())
+
+
+def claim_due(session: Session, *, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
+    """Claim up to ``limit`` due messages under a lease. Concurrent workers claim disjoint sets."""
+    due = ((OutboxMessage.status == OutboxStatus.PENDING.value) & (OutboxMessage.available_at <= now)) | (
+        (OutboxMessage.status == OutboxStatus.DELIVERING.value) & (OutboxMessage.lease_until <= now)
+    )
+    stmt = select(OutboxMessage).where(due).order_by(OutboxMessage.available_at).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    messages = session.scalars(stmt).all()
+    for message in messages:
+        message.status = OutboxStatus.DELIVERING.value
+        message.lease_until = now + LEASE
+        message.attempts += 1
+    return messages
+
+
+@dataclass
+class SweepResult:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_due(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    deliverers: Mapping[str, Deliverer],
+    limit: int = 100,
+) -> SweepResult:
+    """One delivery sweep: claim, deliver outside the transaction, record each outcome in its own."""
+    with transaction(sessions) as session:
+        claimed = [(m.id, m.channel) for m in claim_due(session, now=clock.now(), limit=limit)]
+    result = SweepResult()
+    for message_id, channel in claimed:
+        with transaction(sessions) as session:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            session.expunge(message)  # a detached copy for the deliverer; no transaction held during I/O
+        deliverer = deliverers.get(channel)
+        error: str | None = None
+        evidence: Mapping[str, Any] = {}
+        if deliverer is None:
+            error = f"no deliverer for channel {channel!r}"
+        else:
+            try:
+                evidence = deliverer.deliver(message).evidence
+            except DeliveryError as exc:
+                error = str(exc)[:500]
+        with transaction(sessions) as session:
+            _record_outcome(session, clock=clock, message_id=message_id, error=error, evidence=evidence)
+        if error is None:
+            result.delivered += 1
+        elif message.attempts >= message.max_attempts:
+            result.failed += 1
+        else:
+            result.retried += 1
+    return result
+
+
+def _record_outcome(
+    session: Session, *, clock: Clock, message_id: str, error: str | None, evidence: Mapping[str, Any]
+) -> None:
+    message = session.get(OutboxMessage, message_id)
+    assert message is not None
+    now = clock.now()
+    message.lease_until = None
+    if error is None:
+        message.status = OutboxStatus.DELIVERED.value
+        message.delivered_at = now
+        message.evidence = dict(evidence)
+        message.last_error = None
+        action = "delivered"
+    elif message.attempts >= message.max_attempts:
+        message.status = OutboxStatus.FAILED.value
+        message.last_error = error
+        action = "failed"
+        raise_alert(
+            session,
+            clock=clock,
+            actor=SYSTEM_ACTOR,
+            kind="delivery_failed",
+            severity=AlertSeverity.WARNING,
+            subject_type=message.subject_type,
+            subject_id=message.subject_id,
+            audience=AlertAudience.ADMINISTRATORS,
+            message=f"{message.kind} to {message.channel}:{message.destination} failed after "
+            f"{message.attempts} attempts",
+            details={"message_id": message.id},
+            dedup_key=f"delivery_failed:{message.id}",
+        )
+    else:
+        message.status = OutboxStatus.PENDING.value
+        message.available_at = now + backoff(message.attempts)
+        message.last_error = error
+        action = "retry_scheduled"
+        log.info("delivery of %s failed; retry scheduled", message.id, extra={"error": error})
+    audit.record(
+        session,
+        clock=clock,
+        actor=SYSTEM_ACTOR,
+        tag=f"outbox:message:{action}",
+        subject_type=message.subject_type,
+        subject_id=message.subject_id,
+        details={"message_id": message.id, "attempts": message.attempts},
+    )

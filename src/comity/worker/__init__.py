@@ -1,0 +1,1 @@
+"""The node's worker: runs due dates, expiries, retention, log integration and outbox delivery."""

@@ -1,0 +1,87 @@
+"""A registry of periodic jobs and of outbox deliverers, filled by the features at import time.
+
+A job is a function ``(container) -> int`` returning how many things it did (lapses applied, messages
+delivered...). Each job runs its own transactions; a job that raises is logged and the others still run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from comity.outbox.service import Deliverer, deliver_due
+from comity.web.container import Container
+
+log = logging.getLogger("comity.worker")
+
+Job = Callable[[Container], int]
+DelivererFactory = Callable[[Container], Deliverer]
+
+_JOBS: dict[str, Job] = {}
+_DELIVERERS: dict[str, DelivererFactory] = {}
+
+#: Feature modules that register jobs or deliverers when imported.
+JOB_MODULES: tuple[str, ...] = ()
+
+
+def register_job(name: str) -> Callable[[Job], Job]:
+    """Decorator: run ``fn`` on every worker tick under ``name``."""
+
+    def _register(fn: Job) -> Job:
+        _JOBS[name] = fn
+        return fn
+
+    return _register
+
+
+def register_deliverer(channel: str, factory: DelivererFactory) -> None:
+    """Declare how messages of ``channel`` are carried."""
+    _DELIVERERS[channel] = factory
+
+
+def jobs() -> dict[str, Job]:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return dict(_JOBS)
+
+
+@register_job("outbox")
+def deliver_outbox(container: Container) -> int:
+    """Deliver due outbox messages through the registered deliverers."""
+    jobs()  # make sure every feature registered its deliverers
+    deliverers = {channel: factory(container) for channel, factory in _DELIVERERS.items()}
+    result = deliver_due(container.sessions, clock=container.clock, deliverers=deliverers)
+    return result.delivered + result.failed
+
+
+@dataclass
+class TickReport:
+    done: dict[str, int]
+    errors: dict[str, str]
+
+
+def tick(container: Container, *, only: tuple[str, ...] = ()) -> TickReport:
+    """Run every registered job once (or only those named)."""
+    report = TickReport(done={}, errors={})
+    for name, job in sorted(jobs().items()):
+        if only and name not in only:
+            continue
+        try:
+            report.done[name] = job(container)
+        except Exception as exc:  # one failing job must not stop the others; it is logged and reported
+            log.exception("worker job %s failed", name)
+            report.errors[name] = f"{type(exc).__name__}: {exc}"
+    return report
+
+
+def run_forever(container: Container, *, interval: float = 1.0) -> None:
+    """Tick every ``interval`` seconds until interrupted."""
+    while True:
+        started = time.monotonic()
+        report = tick(container)
+        if any(report.done.values()) or report.errors:
+            log.info("worker tick", extra={"done": report.done, "errors": report.errors})
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
