@@ -15,10 +15,24 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 #: Navigation of the base layout: (path, label). Features append their entries at import time.
 NAVIGATION: list[tuple[str, str]] = [("/", "Home")]
 
+#: What each page is for, shown on the home page (path -> one sentence).
+DESCRIPTIONS: dict[str, str] = {
+    "/policy": "Put a proposed cross-border action to the policy engine and read every rule it applied.",
+    "/agreements": "The cooperation instruments in force: parties, scope, deadlines, sunset dates.",
+    "/offences": "The shared offence taxonomy, with severity bands and the list of 32 categories.",
+    "/jurisdictions": "Each jurisdiction's time zone, holidays, challenge period and statutes.",
+    "/governance": "Every version of the vocabulary and the agreements, and its oversight approval.",
+    "/keys": "The public keys of this node's trust anchors, authorities and officers.",
+    "/alerts": "Open alerts raised on this node, by kind.",
+}
 
-def add_navigation(path: str, label: str) -> None:
+
+def add_navigation(path: str, label: str, description: str | None = None) -> None:
+    """Add a page to the base layout's navigation (and, with a description, to the home page)."""
     if (path, label) not in NAVIGATION:
         NAVIGATION.append((path, label))
+    if description:
+        DESCRIPTIONS[path] = description
 
 
 def _utc(value: datetime | date | None) -> str:
@@ -30,4 +44,5 @@ def _utc(value: datetime | date | None) -> str:
 
 
 templates.env.globals["navigation"] = NAVIGATION
+templates.env.globals["descriptions"] = DESCRIPTIONS
 templates.env.filters["utc"] = _utc
