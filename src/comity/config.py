@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default="IE", description="ISO 3166 code of the jurisdiction this node serves."
     )
     base_url: str = Field(default="http://127.0.0.1:8000")
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for notices sent by e-mail.")
+    smtp_port: int = Field(default=25, description="Port of the SMTP server.")
+    mail_from: str = Field(default="notices@comity.invalid", description="Sender address of notices.")
+    evidence_max_bytes: int = Field(
+        default=1 << 30, gt=0, description="Largest evidence upload accepted, in bytes (default 1 GiB)."
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any, NoReturn, TypeVar
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from comity.config import Settings
 from comity.errors import ComityError, InvalidInput
@@ -69,6 +70,10 @@ def cli_errors() -> Iterator[None]:
             lines += [f"  {e.path}: {e.message}" for e in exc.errors]
         code = EXIT_BAD_INPUT if exc.status < 500 else EXIT_FAILED
         fail("\n".join(lines), code)
+    except SQLAlchemyError as exc:
+        # A database that is unreachable or behind the code's schema: say so plainly, without a traceback.
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fail(f"database error: {first_line} (is the node migrated? run `comity db upgrade`)", EXIT_FAILED)
 
 
 def guarded(fn: Callable[..., T]) -> Callable[..., T]:

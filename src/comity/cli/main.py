@@ -5,11 +5,21 @@ from __future__ import annotations
 import typer
 
 from comity.cli import agreements as agreements_cli
+from comity.cli import audit as audit_cli
+from comity.cli import cases as cases_cli
 from comity.cli import db as db_cli
+from comity.cli import evidence as evidence_cli
 from comity.cli import keys as keys_cli
+from comity.cli import log as log_cli
+from comity.cli import measures as measures_cli
+from comity.cli import notices as notices_cli
 from comity.cli import policy as policy_cli
+from comity.cli import requests as requests_cli
+from comity.cli import retention as retention_cli
 from comity.cli import users as users_cli
+from comity.cli import verify as verify_cli
 from comity.cli import vocabulary as vocabulary_cli
+from comity.cli import witness as witness_cli
 from comity.cli.common import cli_errors, open_container
 from comity.cli.demo import demo
 from comity.cli.worker import worker
@@ -30,6 +40,16 @@ app.add_typer(vocabulary_cli.jurisdictions_app, name="jurisdictions")
 app.add_typer(agreements_cli.app, name="agreements")
 app.add_typer(policy_cli.app, name="policy")
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(log_cli.app, name="log")
+app.add_typer(witness_cli.app, name="witness")
+app.add_typer(cases_cli.app, name="cases")
+app.add_typer(requests_cli.app, name="requests")
+app.add_typer(evidence_cli.app, name="evidence")
+app.add_typer(retention_cli.app, name="retention")
+app.add_typer(verify_cli.app, name="verify")
+app.add_typer(measures_cli.app, name="measures")
+app.add_typer(notices_cli.app, name="notices")
+app.add_typer(audit_cli.app, name="audit")
 app.command("demo")(demo)
 app.command("worker")(worker)
 

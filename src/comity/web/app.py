@@ -30,6 +30,12 @@ FEATURE_MODULES: tuple[str, ...] = (
     "comity.agreements.api",
     "comity.policy.api",
     "comity.keys.api",
+    "comity.translog.api",
+    "comity.cases.api",
+    "comity.assistance_requests.api",
+    "comity.custody.api",
+    "comity.measures.api",
+    "comity.notices.api",
 )
 
 

@@ -24,7 +24,13 @@ _JOBS: dict[str, Job] = {}
 _DELIVERERS: dict[str, DelivererFactory] = {}
 
 #: Feature modules that register jobs or deliverers when imported.
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = (
+    "comity.assistance_requests.jobs",
+    "comity.measures.jobs",
+    "comity.notices.jobs",
+    "comity.translog.jobs",
+    "comity.custody.jobs",
+)
 
 
 def register_job(name: str) -> Callable[[Job], Job]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 00:43:07.574274
+Create Date: 2026-11-28 01:25:44.097289
 """
 
 from __future__ import annotations
@@ -59,6 +59,49 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index("ix_audit_events_subject", ["subject_type", "subject_id"], unique=False)
         batch_op.create_index("ix_audit_events_tag", ["tag"], unique=False)
+
+    op.create_table(
+        "evidence_items",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("media_type", sa.String(length=120), nullable=False),
+        sa.Column("case_id", sa.String(length=120), nullable=False),
+        sa.Column("data_category", sa.String(length=20), nullable=False),
+        sa.Column("tlp", sa.String(length=20), nullable=False),
+        sa.Column("legal_authority", sa.String(length=200), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("collected_by", sa.String(length=40), nullable=False),
+        sa.Column("collected_by_org", sa.String(length=40), nullable=False),
+        sa.Column("collected_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retention_until", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("event_count", sa.Integer(), nullable=False),
+        sa.Column("head_sha256", sa.String(length=64), nullable=True),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("personal_salt", sa.String(length=64), nullable=True),
+        sa.Column("purged_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("purge_reason", sa.String(length=200), nullable=True),
+        sa.CheckConstraint(
+            "state IN ('open', 'sealed', 'in_transit', 'returned', 'destroyed')",
+            name=op.f("ck_evidence_items_state_known"),
+        ),
+        sa.CheckConstraint(
+            "(purged_at IS NULL) OR (source IS NULL AND filename IS NULL AND description IS NULL AND personal_salt IS NULL)",
+            name=op.f("ck_evidence_items_purged_has_no_personal_data"),
+        ),
+        sa.CheckConstraint("size_bytes >= 0", name=op.f("ck_evidence_items_size_not_negative")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_items")),
+    )
+    with op.batch_alter_table("evidence_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_evidence_items_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_evidence_items_retention_until"), ["retention_until"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_evidence_items_sha256"), ["sha256"], unique=False)
 
     op.create_table(
         "governed_documents",
@@ -134,6 +177,64 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_messages_due", ["status", "available_at"], unique=False)
 
     op.create_table(
+        "translog_actor_salts",
+        sa.Column(
+            "audit_seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=False,
+            nullable=False,
+        ),
+        sa.Column("salt", sa.LargeBinary(length=32), nullable=True),
+        sa.Column("purged_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("audit_seq", name=op.f("pk_translog_actor_salts")),
+    )
+    op.create_table(
+        "translog_checkpoints",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("origin", sa.String(length=200), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("keyid", sa.String(length=64), nullable=False),
+        sa.Column("vkey", sa.Text(), nullable=False),
+        sa.Column("signed_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_translog_checkpoints")),
+    )
+    with op.batch_alter_table("translog_checkpoints", schema=None) as batch_op:
+        batch_op.create_index("ix_translog_checkpoints_size", ["size"], unique=False)
+
+    op.create_table(
+        "translog_entries",
+        sa.Column(
+            "idx", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
+        sa.Column("audit_seq", sa.BigInteger(), nullable=False),
+        sa.Column("leaf_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("idx", name=op.f("pk_translog_entries")),
+        sa.UniqueConstraint("audit_seq", name=op.f("uq_translog_entries_audit_seq")),
+    )
+    op.create_table(
+        "translog_nodes",
+        sa.Column(
+            "pos", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
+        sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("pos", name=op.f("pk_translog_nodes")),
+    )
+    op.create_table(
+        "translog_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("root_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("floor_seq", sa.BigInteger(), nullable=False),
+        sa.Column("horizon_seq", sa.BigInteger(), nullable=True),
+        sa.Column("horizon_xid", sa.BigInteger(), nullable=True),
+        sa.Column("horizon_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_translog_state")),
+    )
+    op.create_table(
         "trust_anchors",
         sa.Column("keyid", sa.String(length=64), nullable=False),
         sa.Column("jurisdiction", sa.String(length=2), nullable=False),
@@ -151,6 +252,117 @@ def upgrade() -> None:
             unique=True,
             sqlite_where=sa.text("status = 'active' AND local"),
             postgresql_where=sa.text("status = 'active' AND local"),
+        )
+
+    op.create_table(
+        "cases",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("lead_jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("lead_organisation_id", sa.String(length=40), nullable=False),
+        sa.Column("jurisdictional_links", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("opened_by", sa.String(length=120), nullable=False),
+        sa.Column("opened_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("close_reason", sa.String(length=500), nullable=True),
+        sa.Column("reopen_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["lead_organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_cases_lead_organisation_id_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
+    )
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_cases_lead_jurisdiction"), ["lead_jurisdiction"], unique=False)
+        batch_op.create_index(batch_op.f("ix_cases_status"), ["status"], unique=False)
+
+    op.create_table(
+        "custody_events",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("evidence_id", sa.String(length=40), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("occurred_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=60), nullable=False),
+        sa.Column("keyid", sa.String(length=64), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("envelope_sha256", sa.String(length=64), nullable=False),
+        sa.Column("previous_sha256", sa.String(length=64), nullable=True),
+        sa.Column("audit_event_id", sa.String(length=40), nullable=False),
+        sa.Column("counterparty", sa.String(length=120), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("note_salt", sa.String(length=64), nullable=True),
+        sa.Column("purged_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "action IN ('collected', 'sealed', 'transferred', 'received', 'accessed', 'analysed', 'disclosed', 'returned', 'destroyed')",
+            name=op.f("ck_custody_events_action_known"),
+        ),
+        sa.CheckConstraint("seq >= 1", name=op.f("ck_custody_events_seq_positive")),
+        sa.ForeignKeyConstraint(
+            ["audit_event_id"],
+            ["audit_events.id"],
+            name=op.f("fk_custody_events_audit_event_id_audit_events"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["evidence_id"], ["evidence_items.id"], name=op.f("fk_custody_events_evidence_id_evidence_items")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_custody_events")),
+        sa.UniqueConstraint("audit_event_id", name=op.f("uq_custody_events_audit_event_id")),
+        sa.UniqueConstraint("envelope_sha256", name=op.f("uq_custody_events_envelope_sha256")),
+        sa.UniqueConstraint("evidence_id", "seq", name=op.f("uq_custody_events_evidence_id_seq")),
+    )
+    with op.batch_alter_table("custody_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_custody_events_evidence_id"), ["evidence_id"], unique=False)
+
+    op.create_table(
+        "legal_holds",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("evidence_id", sa.String(length=40), nullable=True),
+        sa.Column("case_id", sa.String(length=120), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("placed_by", sa.String(length=40), nullable=False),
+        sa.Column("placed_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("released_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("released_by", sa.String(length=40), nullable=True),
+        sa.Column("release_reason", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "(evidence_id IS NULL) <> (case_id IS NULL)", name=op.f("ck_legal_holds_one_target")
+        ),
+        sa.ForeignKeyConstraint(
+            ["evidence_id"], ["evidence_items.id"], name=op.f("fk_legal_holds_evidence_id_evidence_items")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_legal_holds")),
+    )
+    with op.batch_alter_table("legal_holds", schema=None) as batch_op:
+        batch_op.create_index("ix_legal_holds_active", ["released_at", "until"], unique=False)
+        batch_op.create_index(batch_op.f("ix_legal_holds_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_legal_holds_evidence_id"), ["evidence_id"], unique=False)
+
+    op.create_table(
+        "platform_acknowledgements",
+        sa.Column("message_id", sa.String(length=40), nullable=False),
+        sa.Column("organisation", sa.String(length=40), nullable=False),
+        sa.Column("acknowledged_by", sa.String(length=120), nullable=False),
+        sa.Column("acknowledged_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["outbox_messages.id"],
+            name=op.f("fk_platform_acknowledgements_message_id_outbox_messages"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation"],
+            ["organisations.id"],
+            name=op.f("fk_platform_acknowledgements_organisation_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_platform_acknowledgements")),
+    )
+    with op.batch_alter_table("platform_acknowledgements", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_platform_acknowledgements_organisation"), ["organisation"], unique=False
         )
 
     op.create_table(
@@ -207,6 +419,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_registered_keys_organisation"), ["organisation"], unique=False)
 
     op.create_table(
+        "translog_cosignatures",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("checkpoint_id", sa.Integer(), nullable=False),
+        sa.Column("witness_name", sa.String(length=200), nullable=False),
+        sa.Column("witness_vkey", sa.Text(), nullable=False),
+        sa.Column("timestamp", sa.BigInteger(), nullable=False),
+        sa.Column("line", sa.Text(), nullable=False),
+        sa.Column("received_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["checkpoint_id"],
+            ["translog_checkpoints.id"],
+            name=op.f("fk_translog_cosignatures_checkpoint_id_translog_checkpoints"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_translog_cosignatures")),
+        sa.UniqueConstraint(
+            "checkpoint_id", "witness_vkey", name=op.f("uq_translog_cosignatures_checkpoint_id_witness_vkey")
+        ),
+    )
+    op.create_table(
         "users",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -240,6 +471,59 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "case_offences",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("taxonomy_code", sa.String(length=60), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("statute", sa.String(length=200), nullable=False),
+        sa.Column("added_by", sa.String(length=120), nullable=False),
+        sa.Column("added_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_offences_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_offences")),
+    )
+    with op.batch_alter_table("case_offences", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_offences_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "case_targets",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("identifier", sa.String(length=500), nullable=False),
+        sa.Column("data_category", sa.String(length=20), nullable=False),
+        sa.Column("identifier_hash", sa.String(length=64), nullable=False),
+        sa.Column("platform", sa.String(length=200), nullable=True),
+        sa.Column("added_by", sa.String(length=120), nullable=False),
+        sa.Column("added_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_targets_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_targets")),
+    )
+    with op.batch_alter_table("case_targets", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_targets_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_case_targets_identifier_hash"), ["identifier_hash"], unique=False
+        )
+
+    op.create_table(
+        "joint_teams",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("parties", sa.JSON(), nullable=False),
+        sa.Column("agreement_id", sa.String(length=80), nullable=True),
+        sa.Column("starts_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("extension_count", sa.Integer(), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_joint_teams_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_joint_teams")),
+    )
+    with op.batch_alter_table("joint_teams", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_joint_teams_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "key_statements",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("keyid", sa.String(length=64), nullable=False),
@@ -265,16 +549,332 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_key_statements_anchor_keyid"), ["anchor_keyid"], unique=False)
         batch_op.create_index(batch_op.f("ix_key_statements_keyid"), ["keyid"], unique=False)
 
+    op.create_table(
+        "assistance_requests",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("procedure", sa.String(length=30), nullable=False),
+        sa.Column("regime", sa.String(length=30), nullable=False),
+        sa.Column("measure", sa.String(length=30), nullable=False),
+        sa.Column("data_category", sa.String(length=20), nullable=True),
+        sa.Column("emergency", sa.Boolean(), nullable=False),
+        sa.Column("agreement_id", sa.String(length=80), nullable=False),
+        sa.Column("agreement_version", sa.Integer(), nullable=False),
+        sa.Column("offence_id", sa.String(length=40), nullable=False),
+        sa.Column("offence_code", sa.String(length=60), nullable=False),
+        sa.Column("statute", sa.String(length=200), nullable=False),
+        sa.Column("from_state", sa.String(length=2), nullable=False),
+        sa.Column("to_state", sa.String(length=2), nullable=False),
+        sa.Column("addressee_organisation_id", sa.String(length=40), nullable=True),
+        sa.Column("target_ids", sa.JSON(), nullable=False),
+        sa.Column("time_from", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("time_to", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("committed_in_issuing", sa.Boolean(), nullable=True),
+        sa.Column("person_resides_in_issuing", sa.Boolean(), nullable=True),
+        sa.Column("issuer_authority", sa.String(length=30), nullable=False),
+        sa.Column("validated_by_authority", sa.String(length=30), nullable=True),
+        sa.Column("validated_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("notify_executing_state", sa.Boolean(), nullable=False),
+        sa.Column("suspensive", sa.Boolean(), nullable=False),
+        sa.Column("transmitted_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("due_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("review_ends_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("preservation_ends_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ex_post_due_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("extension_count", sa.Integer(), nullable=False),
+        sa.Column("grounds", sa.JSON(), nullable=False),
+        sa.Column("grounds_partial", sa.Boolean(), nullable=True),
+        sa.Column("non_execution_reasons", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("step_count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["addressee_organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_assistance_requests_addressee_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_assistance_requests_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["offence_id"], ["case_offences.id"], name=op.f("fk_assistance_requests_offence_id_case_offences")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assistance_requests")),
+    )
+    with op.batch_alter_table("assistance_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_assistance_requests_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_assistance_requests_due", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_assistance_requests_preservation", ["status", "preservation_ends_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_assistance_requests_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assistance_requests_to_state"), ["to_state"], unique=False)
+
+    op.create_table(
+        "case_members",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=40), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("starts_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("team_id", sa.String(length=40), nullable=True),
+        sa.Column("undertaking_sha256", sa.String(length=64), nullable=True),
+        sa.Column("undertaking_signed_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("added_by", sa.String(length=120), nullable=False),
+        sa.Column("added_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_case_members_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["joint_teams.id"], name=op.f("fk_case_members_team_id_joint_teams")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_case_members_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_members")),
+    )
+    with op.batch_alter_table("case_members", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_members_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_case_members_case_user", ["case_id", "user_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_members_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "measures",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("target_id", sa.String(length=40), nullable=True),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("step", sa.String(length=30), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.Column("provisional", sa.Boolean(), nullable=False),
+        sa.Column("affects_person", sa.Boolean(), nullable=False),
+        sa.Column("agreement_id", sa.String(length=80), nullable=True),
+        sa.Column("regime", sa.String(length=40), nullable=True),
+        sa.Column("offence", sa.String(length=60), nullable=False),
+        sa.Column("statute", sa.String(length=120), nullable=True),
+        sa.Column("data_category", sa.String(length=20), nullable=True),
+        sa.Column("issuing_jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("executing_jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("addressee_organisation", sa.String(length=40), nullable=False),
+        sa.Column("legal_basis", sa.Text(), nullable=True),
+        sa.Column("justification", sa.Text(), nullable=True),
+        sa.Column("proportionality", sa.JSON(), nullable=False),
+        sa.Column("escalation_reason", sa.Text(), nullable=True),
+        sa.Column("territorial_scope", sa.JSON(), nullable=False),
+        sa.Column("starts_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("review_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("issuing_organisation", sa.String(length=40), nullable=False),
+        sa.Column("issuer_authority_type", sa.String(length=30), nullable=False),
+        sa.Column("requires_validation", sa.Boolean(), nullable=False),
+        sa.Column("validating_organisation", sa.String(length=40), nullable=True),
+        sa.Column("validator_authority_type", sa.String(length=30), nullable=True),
+        sa.Column("decided_by", sa.String(length=120), nullable=True),
+        sa.Column("risk_score", sa.Double(), nullable=True),
+        sa.Column("prior_notice_skip_ground", sa.String(length=20), nullable=True),
+        sa.Column("prior_notice_skip_reason", sa.Text(), nullable=True),
+        sa.Column("prior_notice_skip_approved_by", sa.String(length=120), nullable=True),
+        sa.Column("prior_notice_sent_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("prior_notice_reply_until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("prior_notice_reply", sa.Text(), nullable=True),
+        sa.Column("notice_deferral_reason", sa.Text(), nullable=True),
+        sa.Column("notice_deferral_until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("notice_deferral_approved_by", sa.String(length=120), nullable=True),
+        sa.Column("notice_channel", sa.String(length=20), nullable=False),
+        sa.Column("notice_email", sa.String(length=320), nullable=True),
+        sa.Column("policy_request", sa.JSON(), nullable=False),
+        sa.Column("policy_decision", sa.JSON(), nullable=False),
+        sa.Column("authorised_by", sa.String(length=120), nullable=True),
+        sa.Column("authorised_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Column("order_id", sa.String(length=40), nullable=True),
+        sa.Column("order_envelope", sa.Text(), nullable=True),
+        sa.Column("issued_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("response_due_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("execution_status", sa.String(length=30), nullable=False),
+        sa.Column("complied_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("overdue_alerted", sa.Boolean(), nullable=False),
+        sa.Column("review_deadline", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lapses_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=120), nullable=True),
+        sa.Column("confirmed_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("renewals", sa.Integer(), nullable=False),
+        sa.Column("ended_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=True),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("audit_digest", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["addressee_organisation"],
+            ["organisations.id"],
+            name=op.f("fk_measures_addressee_organisation_organisations"),
+        ),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_measures_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["issuing_organisation"],
+            ["organisations.id"],
+            name=op.f("fk_measures_issuing_organisation_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_id"], ["case_targets.id"], name=op.f("fk_measures_target_id_case_targets")
+        ),
+        sa.ForeignKeyConstraint(
+            ["validating_organisation"],
+            ["organisations.id"],
+            name=op.f("fk_measures_validating_organisation_organisations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_measures")),
+        sa.UniqueConstraint("order_id", name=op.f("uq_measures_order_id")),
+    )
+    with op.batch_alter_table("measures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_measures_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_measures_expiry", ["status", "ends_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_measures_lapses_at"), ["lapses_at"], unique=False)
+        batch_op.create_index("ix_measures_status", ["status"], unique=False)
+
+    op.create_table(
+        "assistance_request_steps",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("request_id", sa.String(length=40), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=30), nullable=False),
+        sa.Column("from_status", sa.String(length=30), nullable=True),
+        sa.Column("to_status", sa.String(length=30), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.JSON(), nullable=False),
+        sa.Column("allowed", sa.Boolean(), nullable=False),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("audit_event_id", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["assistance_requests.id"],
+            name=op.f("fk_assistance_request_steps_request_id_assistance_requests"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assistance_request_steps")),
+    )
+    with op.batch_alter_table("assistance_request_steps", schema=None) as batch_op:
+        batch_op.create_index("ix_assistance_request_steps_request", ["request_id", "seq"], unique=True)
+
+    op.create_table(
+        "measure_answers",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("measure_id", sa.String(length=40), nullable=False),
+        sa.Column("answer", sa.String(length=30), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("complied_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_by", sa.String(length=120), nullable=False),
+        sa.Column("answered_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["measure_id"], ["measures.id"], name=op.f("fk_measure_answers_measure_id_measures")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_measure_answers")),
+    )
+    with op.batch_alter_table("measure_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_measure_answers_measure_id"), ["measure_id"], unique=False)
+
+    op.create_table(
+        "notices",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("measure_id", sa.String(length=40), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("challenge_until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deferred_until", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("deferral_reason", sa.Text(), nullable=True),
+        sa.Column("deferral_approved_by", sa.String(length=120), nullable=True),
+        sa.Column("outbox_message_id", sa.String(length=40), nullable=True),
+        sa.Column("sent_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivery_evidence", sa.JSON(), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("audit_digest", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["measure_id"], ["measures.id"], name=op.f("fk_notices_measure_id_measures")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notices")),
+    )
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notices_measure_id"), ["measure_id"], unique=False)
+        batch_op.create_index("ix_notices_status_deferred", ["status", "deferred_until"], unique=False)
+
+    op.create_table(
+        "statements_of_reasons",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("measure_id", sa.String(length=40), nullable=False),
+        sa.Column("puid", sa.String(length=500), nullable=False),
+        sa.Column("statement", sa.JSON(), nullable=False),
+        sa.Column("submitted_by", sa.String(length=120), nullable=False),
+        sa.Column("submitted_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["measure_id"], ["measures.id"], name=op.f("fk_statements_of_reasons_measure_id_measures")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_statements_of_reasons")),
+    )
+    with op.batch_alter_table("statements_of_reasons", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_statements_of_reasons_measure_id"), ["measure_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("statements_of_reasons", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_statements_of_reasons_measure_id"))
+
+    op.drop_table("statements_of_reasons")
+    with op.batch_alter_table("notices", schema=None) as batch_op:
+        batch_op.drop_index("ix_notices_status_deferred")
+        batch_op.drop_index(batch_op.f("ix_notices_measure_id"))
+
+    op.drop_table("notices")
+    with op.batch_alter_table("measure_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_measure_answers_measure_id"))
+
+    op.drop_table("measure_answers")
+    with op.batch_alter_table("assistance_request_steps", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistance_request_steps_request")
+
+    op.drop_table("assistance_request_steps")
+    with op.batch_alter_table("measures", schema=None) as batch_op:
+        batch_op.drop_index("ix_measures_status")
+        batch_op.drop_index(batch_op.f("ix_measures_lapses_at"))
+        batch_op.drop_index("ix_measures_expiry")
+        batch_op.drop_index(batch_op.f("ix_measures_case_id"))
+
+    op.drop_table("measures")
+    with op.batch_alter_table("case_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_members_user_id"))
+        batch_op.drop_index("ix_case_members_case_user")
+        batch_op.drop_index(batch_op.f("ix_case_members_case_id"))
+
+    op.drop_table("case_members")
+    with op.batch_alter_table("assistance_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_assistance_requests_to_state"))
+        batch_op.drop_index(batch_op.f("ix_assistance_requests_status"))
+        batch_op.drop_index("ix_assistance_requests_preservation")
+        batch_op.drop_index("ix_assistance_requests_due")
+        batch_op.drop_index(batch_op.f("ix_assistance_requests_case_id"))
+
+    op.drop_table("assistance_requests")
     with op.batch_alter_table("key_statements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_key_statements_keyid"))
         batch_op.drop_index(batch_op.f("ix_key_statements_anchor_keyid"))
 
     op.drop_table("key_statements")
+    with op.batch_alter_table("joint_teams", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_joint_teams_case_id"))
+
+    op.drop_table("joint_teams")
+    with op.batch_alter_table("case_targets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_targets_identifier_hash"))
+        batch_op.drop_index(batch_op.f("ix_case_targets_case_id"))
+
+    op.drop_table("case_targets")
+    with op.batch_alter_table("case_offences", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_offences_case_id"))
+
+    op.drop_table("case_offences")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 
@@ -283,12 +883,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_users_organisation_id"))
 
     op.drop_table("users")
+    op.drop_table("translog_cosignatures")
     with op.batch_alter_table("registered_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_registered_keys_organisation"))
         batch_op.drop_index("ix_registered_keys_holder")
         batch_op.drop_index(batch_op.f("ix_registered_keys_anchor_keyid"))
 
     op.drop_table("registered_keys")
+    with op.batch_alter_table("platform_acknowledgements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_platform_acknowledgements_organisation"))
+
+    op.drop_table("platform_acknowledgements")
+    with op.batch_alter_table("legal_holds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_legal_holds_evidence_id"))
+        batch_op.drop_index(batch_op.f("ix_legal_holds_case_id"))
+        batch_op.drop_index("ix_legal_holds_active")
+
+    op.drop_table("legal_holds")
+    with op.batch_alter_table("custody_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_custody_events_evidence_id"))
+
+    op.drop_table("custody_events")
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_cases_status"))
+        batch_op.drop_index(batch_op.f("ix_cases_lead_jurisdiction"))
+
+    op.drop_table("cases")
     with op.batch_alter_table("trust_anchors", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_trust_anchors_active_local",
@@ -297,6 +917,14 @@ def downgrade() -> None:
         )
 
     op.drop_table("trust_anchors")
+    op.drop_table("translog_state")
+    op.drop_table("translog_nodes")
+    op.drop_table("translog_entries")
+    with op.batch_alter_table("translog_checkpoints", schema=None) as batch_op:
+        batch_op.drop_index("ix_translog_checkpoints_size")
+
+    op.drop_table("translog_checkpoints")
+    op.drop_table("translog_actor_salts")
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_messages_due")
 
@@ -309,6 +937,12 @@ def downgrade() -> None:
         batch_op.drop_index("ix_governed_documents_kind_status")
 
     op.drop_table("governed_documents")
+    with op.batch_alter_table("evidence_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_items_sha256"))
+        batch_op.drop_index(batch_op.f("ix_evidence_items_retention_until"))
+        batch_op.drop_index(batch_op.f("ix_evidence_items_case_id"))
+
+    op.drop_table("evidence_items")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_tag")
         batch_op.drop_index("ix_audit_events_subject")

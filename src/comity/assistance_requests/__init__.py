@@ -1,0 +1,1 @@
+"""Cross-border requests (C4): preservation, production, assistance with removal or freezing."""

@@ -1,0 +1,1 @@
+"""Case files and joint investigation teams (C3)."""

@@ -1,0 +1,299 @@
+"""Helpers shared by the evidence vault tests (importable as ``integration.custody.custody_support``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import nacl.signing
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.orm import Session
+
+import comity.custody.model
+import comity.models
+import comity.translog.model  # noqa: F401  (registers the tables these tests need)
+from comity.clock import Clock
+from comity.config import Settings
+from comity.custody import service
+from comity.custody.bundle import anchor_log, export_bundle
+from comity.custody.service import EvidenceKind, NewEvidence
+from comity.custody.states import CustodyAction
+from comity.custody.store import folder_store_for
+from comity.db import Base, make_session_factory
+from comity.identity import service as identity
+from comity.identity.principal import SYSTEM_ACTOR, Principal
+from comity.keys import queries
+from comity.keys import service as keys
+from comity.keys.keystore import Keystore
+from comity.keys.truststore import export_trust_store
+from comity.kinds import AuthorityType, DataCategory, OrganisationKind, Role
+from comity.signing.keys import Ed25519Signer, KeyPurpose
+from comity.translog import service as translog
+from comity.transport.tlp import Tlp
+from comity.web.container import Container
+from comity.witness.app import create_witness_app
+from comity.witness.config import WatchedLog, WitnessKey
+from comity.witness.core import Witness, WitnessState
+from support import bearer
+
+API = "/api/v1"
+#: ``make_user(role, jurisdiction=..., kind=...) -> bearer token`` (the root conftest fixture).
+UserFactory = Callable[..., str]
+
+
+def ensure_tables(engine: Engine) -> None:
+    """Create the tables the current migration does not have yet (the vault's, the log's).
+
+    They are left in place so the shared per-test cleanup, which empties every registered table, keeps
+    working for the tests that run after these.
+    """
+    existing = set(inspect(engine).get_table_names())
+    missing = [t for t in Base.metadata.sorted_tables if t.name not in existing]
+    Base.metadata.create_all(engine, tables=missing)
+
+
+def create_anchor(container: Container, jurisdiction: str = "IE") -> str:
+    """A trust anchor for ``jurisdiction``; officer and node keys are then created on first use."""
+    with container.transaction() as session:
+        anchor = keys.create_anchor(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            keystore=Keystore.for_settings(container.settings),
+            jurisdiction=jurisdiction,
+        )
+        return anchor.keyid
+
+
+def upload_params(
+    now: datetime, *, case_id: str = "case_1", retention_days: int = 365, **extra: Any
+) -> dict[str, Any]:
+    """Query parameters of a valid upload."""
+    params: dict[str, Any] = {
+        "kind": "screenshot",
+        "case_id": case_id,
+        "data_category": "content",
+        "tlp": "amber+strict",
+        "legal_authority": "IE-WARRANT-2026-17",
+        "retention_until": (now + timedelta(days=retention_days)).isoformat(),
+        "source": "http://exampleonionaddress.onion/listing/42",
+        "filename": "listing-42.png",
+    }
+    params.update(extra)
+    return params
+
+
+def upload(
+    client: TestClient,
+    token: str,
+    data: bytes | Iterator[bytes],
+    now: datetime,
+    *,
+    media_type: str = "image/png",
+    **params: Any,
+) -> Any:
+    """POST evidence; returns the httpx response."""
+    return client.post(
+        f"{API}/evidence",
+        params=upload_params(now, **params),
+        content=data,
+        headers={**bearer(token), "Content-Type": media_type},
+    )
+
+
+def blob_files(container: Container) -> list[str]:
+    """Every file under the evidence store (blobs and temporary files)."""
+    root = container.settings.home / "evidence"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def count(session: Session, model: type[Any]) -> int:
+    """Rows of a table."""
+    return len(session.query(model).all())
+
+
+# -- a whole case, built through the services, exported as a bundle ----------------------------------
+
+
+@dataclass
+class BuiltCase:
+    """A case exported as a bundle, and what a verifier may pin."""
+
+    bundle: Path
+    trust_store: Path
+    witness_vkey: str
+    stale_cosignature: str  # the witness's cosignature of an earlier checkpoint of the same log
+    other_officer: Ed25519Signer  # a registered officer key of the same node (for re-signing attacks)
+    items: list[str] = field(default_factory=list)
+    events: int = 0
+
+
+def _principal(container: Container, role: Role, authority_type: AuthorityType, name: str) -> Principal:
+    with container.transaction() as session:
+        org = identity.create_organisation(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            name=f"{name} org",
+            kind=OrganisationKind.AUTHORITY,
+            jurisdiction="IE",
+            authority_type=authority_type,
+        )
+        issued = identity.add_user(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            username=name,
+            role=role,
+            organisation_id=org.id,
+        )
+        return identity.authenticate(session, issued.token)
+
+
+def _collect(container: Container, principal: Principal, data: bytes, case_id: str, **personal: str) -> str:
+    store = folder_store_for(container.settings)
+    blob = store.put([data])
+    metadata = NewEvidence(
+        kind=EvidenceKind.WEBPAGE_CAPTURE,
+        case_id=case_id,
+        data_category=DataCategory.CONTENT,
+        tlp=Tlp.AMBER,
+        legal_authority="IE-WARRANT-2026-17",
+        retention_until=container.clock.now() + timedelta(days=365),
+        media_type="text/html",
+        **personal,  # type: ignore[arg-type]
+    )
+    with container.transaction() as session:
+        item = service.collect(
+            session,
+            clock=container.clock,
+            keystore=Keystore.for_settings(container.settings),
+            principal=principal,
+            node_jurisdiction="IE",
+            blob=blob,
+            metadata=metadata,
+        )
+        return item.id
+
+
+def _act(
+    container: Container, principal: Principal, evidence_id: str, action: CustodyAction, **kw: Any
+) -> None:
+    with container.transaction() as session:
+        service.record_action(
+            session,
+            clock=container.clock,
+            keystore=Keystore.for_settings(container.settings),
+            principal=principal,
+            evidence_id=evidence_id,
+            action=action,
+            **kw,
+        )
+
+
+def witness_cosign(container: Container, directory: Path, key: WitnessKey) -> str:
+    """Have an in-process witness cosign the node's latest checkpoint; returns its cosignature line."""
+    keystore = Keystore.for_settings(container.settings)
+    with container.transaction() as session:
+        anchor_log(session, clock=container.clock, settings=container.settings, keystore=keystore)
+    with container.transaction() as session:
+        signer = translog.node_log_signer(session, settings=container.settings, clock=container.clock)
+    witness = Witness(
+        key=key,
+        logs=(WatchedLog(origin=signer.origin, keys=(signer.verifier,)),),
+        state=WitnessState(directory / "witness.sqlite3"),
+    )
+    with TestClient(create_witness_app(witness)) as http, container.transaction() as session:
+        outcome = translog.request_cosignature(
+            session,
+            clock=container.clock,
+            witness_url="http://testserver",
+            witness_vkey=key.verifier.vkey,
+            client=http,
+        )
+        assert outcome.cosigned
+        return next(line for line in outcome.checkpoint.note.splitlines() if key.name in line)
+
+
+def build_case(container: Container, directory: Path, case_id: str = "case_1") -> BuiltCase:
+    """Two items with a chain each (one destroyed), a witness-cosigned checkpoint, and the bundle."""
+    officer = _principal(container, Role.OFFICER, AuthorityType.POLICE, "officer_a")
+    judge = _principal(container, Role.JUDGE, AuthorityType.JUDGE, "judge_b")
+    first = _collect(container, officer, b"<html>listing 42</html>", case_id, source="http://shop.example/42")
+    _act(container, officer, first, CustodyAction.ANALYSED, note="price list extracted")
+    _act(container, officer, first, CustodyAction.SEALED)
+    _act(container, officer, first, CustodyAction.TRANSFERRED, counterparty="org_court")
+    _act(container, judge, first, CustodyAction.RECEIVED, counterparty="IE")
+    _act(container, judge, first, CustodyAction.ACCESSED, note="hearing preparation")
+    witness = WitnessKey(name="witness.example/w1", signing_key=nacl.signing.SigningKey.generate())
+    stale = witness_cosign(container, directory, witness)
+    second = _collect(container, officer, b"<html>seller page</html>", case_id, filename="seller.html")
+    with container.transaction() as session:
+        service.destroy_by_officer(
+            session,
+            clock=container.clock,
+            keystore=Keystore.for_settings(container.settings),
+            principal=officer,
+            evidence_id=second,
+            reason="duplicate capture",
+        )
+    keystore = Keystore.for_settings(container.settings)
+    witness_cosign(container, directory, witness)
+    out = directory / "bundle.zip"
+    summary = export_bundle(
+        container.sessions,
+        clock=container.clock,
+        settings=container.settings,
+        keystore=keystore,
+        store=folder_store_for(container.settings),
+        case_id=case_id,
+        out=out,
+    )
+    trust = directory / "trust-store.json"
+    with container.transaction() as session:
+        trust.write_bytes(export_trust_store(session, clock=container.clock, keystore=keystore))
+        judge_key = queries.signer_for(
+            session,
+            keystore=keystore,
+            purpose=KeyPurpose.OFFICER_SIGNING,
+            jurisdiction="IE",
+            at=container.clock.now(),
+            officer=judge.user_id,
+        )
+    return BuiltCase(
+        bundle=out,
+        trust_store=trust,
+        witness_vkey=witness.verifier.vkey,
+        stale_cosignature=stale,
+        other_officer=judge_key,
+        items=[first, second],
+        events=summary.events,
+    )
+
+
+def empty_tables(engine: Engine) -> None:
+    """Delete every row of every registered table (what the shared per-test cleanup does)."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+def standalone_node(engine: Engine, home: Path, clock: Clock) -> Container:
+    """A node container of its own (for module-scoped fixtures, which cannot use the per-test one)."""
+    settings = Settings(home=home, database_url=engine.url.render_as_string(hide_password=False))
+    home.mkdir(parents=True, exist_ok=True)
+    container = Container(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock
+    )
+    create_anchor(container)
+    return container
