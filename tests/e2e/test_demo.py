@@ -44,12 +44,17 @@ def test_demo_story_twice_on_a_fresh_sqlite_node(tmp_path: Path) -> None:
         # allowed iff every reason is satisfied
         assert decision["allowed"] == all(r["satisfied"] for r in decision["reasons"])
 
+    assert first["cases"] == first["requests"] == first["bundles_verified"] == 1
+    assert first["custody_events"] >= 2
+    assert first["log_entries"] > 0
+    assert [s["stage"] for s in first["walkthrough"]][0] == "case"
+
     store = TrustStore.load(Path(first["trust_store"]))
     assert store.problems == {}
     assert len(list(store.trusted_keys())) == first["keys"]
 
     second = run_demo(tmp_path)
-    assert second["keys"] == first["keys"]
+    assert second["keys"] == first["keys"]  # the officer's key, made on first use, is reused
     assert second["documents"]["installed"] == 0
     assert second["organisations"] == first["organisations"]
     assert [e["decision"]["allowed"] for e in second["examples"]] == [

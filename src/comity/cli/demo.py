@@ -6,13 +6,15 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from comity.agreements.service import current_context
 from comity.cli.common import cli_errors, open_container, print_json
 from comity.config import Settings
-from comity.demo import setup, story
+from comity.demo import setup, story, walkthrough
 from comity.keys.keystore import Keystore
+from comity.keys.queries import list_keys
 from comity.keys.truststore import export_trust_store
 from comity.logs import configure as configure_logging
 
@@ -54,12 +56,15 @@ def demo(
         keystore = Keystore.for_settings(container.settings)
         with container.transaction() as session:
             report = setup.set_up(session, clock=container.clock, keystore=keystore)
-        trust_store = container.settings.home / "trust-store.json"
-        with container.transaction() as session:
-            trust_store.write_bytes(export_trust_store(session, clock=container.clock, keystore=keystore))
         with container.transaction() as session:
             context = current_context(session)
             outcomes = story.run_examples(session, now=now)
+        walk = walkthrough.run(container, report.tokens)
+        # Exported after the walkthrough: officers' signing keys are created on their first signed act.
+        trust_store = container.settings.home / "trust-store.json"
+        with container.transaction() as session:
+            trust_store.write_bytes(export_trust_store(session, clock=container.clock, keystore=keystore))
+            key_count = len(list_keys(session))
     decided = [o for o in outcomes if o.decision is not None]
     allowed = sum(1 for o in decided if o.decision and o.decision["allowed"])
     summary: dict[str, Any] = {
@@ -70,12 +75,13 @@ def demo(
         "offences": len(context.offences),
         "agreements": len(context.agreements),
         "documents": report.documents,
-        "keys": report.keys,
+        "keys": key_count,
         "trust_store": str(trust_store),
         "decisions": len(decided),
         "allowed": allowed,
         "refused": len(decided) - allowed,
         "unanswered": len(outcomes) - len(decided),
+        **walk.counts,
     }
     if json_out:
         print_json(
@@ -84,7 +90,9 @@ def demo(
                 "examples": [
                     {"title": o.title, "request": o.request, "decision": o.decision, "error": o.error}
                     for o in outcomes
-                ]
+                ],
+                "walkthrough": walk.steps,
+                "ids": walk.ids,
             }
         )
     else:
@@ -119,6 +127,11 @@ def demo(
                 _limits(decision),
             )
         console.print(table)
+        console.print("[bold]One enforcement action, end to end[/bold] (through the node's API):")
+        for number, step in enumerate(walk.steps, start=1):
+            extras = ", ".join(f"{k}: {v}" for k, v in step.items() if k not in {"stage", "what"})
+            line = f"  {number}. [{step['stage']}] {step['what']}" + (f" ({extras})" if extras else "")
+            console.print(escape(line))
         console.print(
             f"{summary['keys']} keys registered under {len(setup.DEMO_JURISDICTIONS)} trust anchors; "
             f"a platform pins the trust store exported to {trust_store}"

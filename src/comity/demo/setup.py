@@ -35,6 +35,8 @@ DEMO_USERS: tuple[tuple[str, Role, str], ...] = (
     ("demo-officer", Role.OFFICER, "org_ie_police"),
     ("demo-judge", Role.JUDGE, "org_ie_court"),
     ("demo-platform", Role.PLATFORM, "bazaar-ltd"),
+    ("demo-officer-de", Role.OFFICER, "org_de_police"),
+    ("demo-platform-de", Role.PLATFORM, "marktplatz-gmbh"),
 )
 
 
@@ -121,6 +123,14 @@ def set_up(session: Session, *, clock: Clock, keystore: Keystore) -> SetupReport
             )
     _ensure_org(
         session, clock, "bazaar-ltd", "Bazaar Ltd (demo marketplace)", OrganisationKind.PLATFORM, "IE"
+    )
+    _ensure_org(
+        session,
+        clock,
+        "marktplatz-gmbh",
+        "Marktplatz GmbH (demo marketplace)",
+        OrganisationKind.PLATFORM,
+        "DE",
     )
     _ensure_org(
         session, clock, "org_oversight_ie", "Comity Oversight Board (demo)", OrganisationKind.OVERSIGHT, "IE"
