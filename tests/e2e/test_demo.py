@@ -46,8 +46,23 @@ def test_demo_story_twice_on_a_fresh_sqlite_node(tmp_path: Path) -> None:
 
     assert first["cases"] == first["requests"] == first["bundles_verified"] == 1
     assert first["custody_events"] >= 2
+    assert first["measures"] == first["orders"] == 1
+    assert first["notices"] >= 1
+    assert first["invariant_violations"] == 0
     assert first["log_entries"] > 0
-    assert [s["stage"] for s in first["walkthrough"]][0] == "case"
+    stages = [s["stage"] for s in first["walkthrough"]]
+    assert stages == [
+        "case",
+        "request",
+        "request",
+        "request",
+        "evidence",
+        "order",
+        "order",
+        "log",
+        "bundle",
+        "audit",
+    ]
 
     store = TrustStore.load(Path(first["trust_store"]))
     assert store.problems == {}

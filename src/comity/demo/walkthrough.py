@@ -20,7 +20,10 @@ from comity.custody.bundle import export_bundle
 from comity.custody.bundle_verify import verify_bundle
 from comity.custody.store import folder_store_for
 from comity.errors import ComityError
+from comity.invariants.registry import check_all, invariants
 from comity.keys.keystore import Keystore
+from comity.keys.truststore import TrustStore
+from comity.measures.orders import verify_order
 from comity.web.app import create_app
 from comity.web.container import Container
 from comity.worker.jobs import tick
@@ -152,6 +155,8 @@ def run(container: Container, tokens: dict[str, str]) -> Walkthrough:
             sha256=evidence["sha256"],
         )
 
+        _order_stage(story, api, container, case_id)
+
         integrated = tick(container, only=("translog",)).done.get("translog", 0)
         story.step(
             "log",
@@ -179,7 +184,16 @@ def run(container: Container, tokens: dict[str, str]) -> Walkthrough:
         custody_events=report.events,
         origin=report.origin,
     )
+    with container.transaction() as session:
+        violations = check_all(session, now=container.clock.now())
+    story.step(
+        "audit",
+        "every due-process invariant is checked over the whole database",
+        invariants=len(invariants()),
+        violations=len(violations),
+    )
     story.counts.update(
+        invariant_violations=len(violations),
         cases=1,
         requests=1,
         evidence=report.items,
@@ -188,3 +202,92 @@ def run(container: Container, tokens: dict[str, str]) -> Walkthrough:
         log_entries=report.tree_size,
     )
     return story
+
+
+def _order_stage(story: Walkthrough, api: _Api, container: Container, case_id: str) -> None:
+    """A provisional removal order to the Bazaar marketplace: authorised by a judge (who also accepts why
+    prior notice would defeat it), signed with the issuing authority's key, verified by the platform
+    offline against the pinned trust store, complied with; the affected seller's notice goes out through
+    the platform."""
+    now = container.clock.now()
+    listing = api.call(
+        "POST",
+        f"/cases/{case_id}/targets",
+        "demo-officer",
+        json={
+            "kind": "listing_url",
+            "identifier": "https://bazaar.example/listing/4711",
+            "data_category": "content",
+        },
+    )
+    target_id = next(t["id"] for t in listing["targets"] if t["kind"] == "listing_url")
+    measure = api.call(
+        "POST",
+        "/measures",
+        "demo-officer",
+        json={
+            "case_id": case_id,
+            "kind": "removal_order",
+            "addressee": "bazaar-ltd",
+            "offence": "counterfeit_goods",
+            "executing_jurisdiction": "IE",
+            "target_id": target_id,
+            "provisional": True,
+            "urgent": True,
+            "legal_basis": "Regulation (EU) 2022/2065 Art. 9; Trade Marks Act 1996 s. 14",
+            "justification": "The listing offers counterfeit watches, confirmed by a test purchase.",
+            "proportionality": {
+                "offence_severity": "medium: commercial-scale counterfeiting",
+                "harm": "buyers deceived into paying for imitation goods",
+                "milder_alternatives": ["voluntary request under Bazaar's terms (not answered in 7 days)"],
+            },
+            "escalation_reason": "the voluntary request under the platform's terms went unanswered",
+            "territorial_scope": ["IE"],
+            "starts_at": now.isoformat(),
+            "review_at": (now + timedelta(days=7)).isoformat(),
+            "prior_notice_skip_ground": "would_defeat",
+            "prior_notice_skip_reason": "the seller would relist the stock under another account",
+        },
+    )
+    measure_id = measure["id"]
+    story.ids["measure"] = measure_id
+    api.call("POST", f"/measures/{measure_id}/submit", "demo-officer", json={})
+    api.call(
+        "POST",
+        f"/measures/{measure_id}/authorise",
+        "demo-judge",
+        json={
+            "note": "necessary and proportionate; prior notice would defeat it",
+            "approve_prior_notice_skip": True,
+        },
+    )
+    issued = api.call("POST", f"/measures/{measure_id}/issue", "demo-officer", json={})
+    story.step(
+        "order",
+        "a judge authorises a provisional removal order; it is signed and issued",
+        status=issued["status"],
+        review_by=issued.get("review_deadline") or issued.get("lapses_at"),
+    )
+
+    inbox = api.call("GET", "/platform/inbox", "demo-platform")
+    order = next(m for m in inbox if m["kind"] == "order.apply")
+    trust = TrustStore.from_json(api.client.get("/api/v1/keys/trust-store").content)
+    verified = verify_order(
+        order["payload"].encode(),
+        keys=trust,
+        addressee="bazaar-ltd",
+        at=container.clock.now() + timedelta(seconds=1),
+    )
+    for message in inbox:
+        api.call("POST", f"/platform/inbox/{message['message_id']}/ack", "demo-platform")
+    api.call("POST", f"/measures/{measure_id}/answers", "demo-platform", json={"answer": "complied"})
+    tick(container, only=("outbox",))  # the relay confirms what the platform acknowledged
+    tick(container, only=("notices.delivery",))  # ... and the notice counts as sent only then
+    notices = api.call("GET", "/notices", "demo-officer", params={"measure_id": measure_id})
+    story.step(
+        "order",
+        "the platform verifies the order offline, complies; the seller's notice is delivered",
+        verified_order=verified.summary()["order_id"],
+        notices=[f"{n['kind']}:{n['status']}" for n in notices],
+    )
+    story.counts.update(measures=1, orders=1, notices=len(notices))
