@@ -37,8 +37,10 @@ typecheck: setup
 test: setup browser-deps lint typecheck
 	$(BIN)/pytest
 
+## PostgreSQL figures use this server (each benchmark makes and drops a scratch database); empty: SQLite only.
+COMITY_BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: setup
-	$(PY) -m benchmarks.run
+	COMITY_BENCH_PG_URL="$(COMITY_BENCH_PG_URL)" $(PY) -m benchmarks.run
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 import comity.models  # noqa: F401  (every table registered)
+from benchmarks.pg import scratch_database, server_url
 from comity.agreements.service import install_bundled
 from comity.cases import service as cases
 from comity.cases import targets
@@ -261,27 +261,6 @@ def lapse_sweep(url: str, total: int, due: int) -> dict[str, Any]:
     }
 
 
-def _pg_database(server_url: str, name: str) -> str:
-    """Create a fresh database on the server of ``server_url`` and return its URL."""
-    from sqlalchemy import create_engine
-
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server_url.rsplit("/", 1)[0] + "/" + name
-
-
-def _drop_pg(server_url: str, name: str) -> None:
-    from sqlalchemy import create_engine
-
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def run(quick: bool = False) -> dict[str, Any]:
     """Both benchmarks on SQLite, and on PostgreSQL when COMITY_BENCH_PG_URL is set."""
     count = 500 if quick else 10_000
@@ -292,19 +271,15 @@ def run(quick: bool = False) -> dict[str, Any]:
             "open_authorise_notify": open_authorise_notify(f"sqlite:///{tmp}/oan.sqlite3", count),
             "lapse_sweep": lapse_sweep(f"sqlite:///{tmp}/sweep.sqlite3", total, due),
         }
-    pg = os.environ.get("COMITY_BENCH_PG_URL")
+    pg = server_url()
     if pg:
         result["postgresql"] = {}
         for key, fn, args in (
             ("open_authorise_notify", open_authorise_notify, (count,)),
             ("lapse_sweep", lapse_sweep, (total, due)),
         ):
-            name = f"comity_bench_{key}"
-            url = _pg_database(pg, name)
-            try:
+            with scratch_database(pg, f"comity_bench_{key}") as url:
                 result["postgresql"][key] = fn(url, *args)
-            finally:
-                _drop_pg(pg, name)
     sweeps = [v["lapse_sweep"] for v in (result.get("sqlite"), result.get("postgresql")) if v]
     result["met"] = all(s["met"] for s in sweeps)
     return result

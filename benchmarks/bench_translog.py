@@ -33,6 +33,7 @@ import nacl.signing
 from sqlalchemy import Engine, insert, inspect, select
 
 import comity.translog.model  # noqa: F401  (registers the log's tables)
+from benchmarks.pg import scratch_database, server_url
 from comity.audit.model import AuditEvent
 from comity.clock import SystemClock
 from comity.db import Base, make_engine, make_session_factory, transaction
@@ -283,8 +284,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         (folder / "signed").mkdir()
         (folder / "proofs").mkdir()
         sqlite = integration_rate(None, count, folder)
-        pg_url = os.environ.get("COMITY_BENCH_PG_URL")
-        postgres = integration_rate(pg_url, count, folder) if pg_url else None
+        pg_server = server_url()
+        postgres = None
+        if pg_server:
+            with scratch_database(pg_server, "comity_bench_translog") as pg_url:
+                postgres = integration_rate(pg_url, count, folder)
         signed = signed_entries_rate(count // 2, folder)
         proofs = proof_latency(100_000 if quick else 10_000_000, folder)
     for figure in (sqlite, postgres):
