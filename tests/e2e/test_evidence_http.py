@@ -12,11 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
 from comity.kinds import Role
 from comity.web.container import Container
-from integration.custody.custody_support import UserFactory, create_anchor, ensure_tables, upload_params
+from integration.custody.custody_support import UserFactory, create_anchor, upload_params
 from support import bearer
 
 pytestmark = pytest.mark.e2e
@@ -33,9 +32,8 @@ def _content(seed: bytes) -> Iterator[bytes]:
 
 
 @pytest.fixture
-def vault(engine: Engine, container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
+def vault(container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
     monkeypatch.delenv("COMITY_KEYSTORE_PASSPHRASE", raising=False)
-    ensure_tables(engine)
     create_anchor(container)
     return container
 

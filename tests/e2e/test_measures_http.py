@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from comity.web.container import Container
-from integration.measures.world import World, build_world, ensure_tables
+from integration.measures.world import World, build_world
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,6 @@ def comity(container: Container, *args: str) -> subprocess.CompletedProcess[str]
 def test_order_issued_over_http_is_verified_offline_and_lapses(
     container: Container, live_url: str, tmp_path: Path
 ) -> None:
-    ensure_tables(container)
     world: World = build_world(container)
     api = f"{live_url}/api/v1"
 

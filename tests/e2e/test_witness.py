@@ -17,13 +17,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, delete, inspect, select
+from sqlalchemy import delete, select
 
-import comity.translog.model  # noqa: F401  (registers the log's tables)
 from comity.alerts.model import Alert
 from comity.audit import service as audit
 from comity.audit.model import AuditEvent
-from comity.db import Base
 from comity.identity.principal import SYSTEM_ACTOR
 from comity.keys import service as keys
 from comity.keys.keystore import Keystore
@@ -55,11 +53,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def node(engine: Engine, container: Container) -> Container:
-    existing = set(inspect(engine).get_table_names())
-    Base.metadata.create_all(
-        engine, tables=[t for t in Base.metadata.sorted_tables if t.name not in existing]
-    )
+def node(container: Container) -> Container:
     with container.transaction() as session:
         keystore = Keystore.for_settings(container.settings)
         keys.create_anchor(

@@ -10,12 +10,10 @@ from typing import Any
 
 import nacl.signing
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-import comity.custody.model
-import comity.models
-import comity.translog.model  # noqa: F401  (registers the tables these tests need)
+import comity.models  # noqa: F401  (every table registered: empty_tables empties them all)
 from comity.clock import Clock
 from comity.config import Settings
 from comity.custody import service
@@ -43,17 +41,6 @@ from support import bearer
 API = "/api/v1"
 #: ``make_user(role, jurisdiction=..., kind=...) -> bearer token`` (the root conftest fixture).
 UserFactory = Callable[..., str]
-
-
-def ensure_tables(engine: Engine) -> None:
-    """Create the tables the current migration does not have yet (the vault's, the log's).
-
-    They are left in place so the shared per-test cleanup, which empties every registered table, keeps
-    working for the tests that run after these.
-    """
-    existing = set(inspect(engine).get_table_names())
-    missing = [t for t in Base.metadata.sorted_tables if t.name not in existing]
-    Base.metadata.create_all(engine, tables=missing)
 
 
 def create_anchor(container: Container, jurisdiction: str = "IE") -> str:

@@ -33,14 +33,14 @@ from integration.custody.custody_support import BuiltCase, build_case, empty_tab
 
 
 @pytest.fixture(scope="module")
-def built(vault_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltCase]:
+def built(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltCase]:
     """One case exported once for the whole module; the database is emptied right after."""
     directory = tmp_path_factory.mktemp("bundle")
-    node = standalone_node(vault_engine, directory / "home", FixedClock(START))
+    node = standalone_node(engine, directory / "home", FixedClock(START))
     try:
         yield build_case(node, directory)
     finally:
-        empty_tables(vault_engine)
+        empty_tables(engine)
 
 
 def test_an_exported_bundle_verifies_offline(built: BuiltCase) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from comity.cli.audit import app as audit_app
 from comity.web.container import Container
-from integration.measures.world import World, build_world, ensure_tables
+from integration.measures.world import World, build_world
 
 runner = CliRunner()
 
@@ -21,7 +21,6 @@ runner = CliRunner()
 @pytest.fixture
 def world(container: Container) -> World:
     # The CLI audits at the wall clock: run the node's clock a little behind it, so deadlines are real.
-    ensure_tables(container)
     assert hasattr(container.clock, "set")
     container.clock.set(datetime.now(UTC).replace(microsecond=0) - timedelta(days=10))  # type: ignore[attr-defined]
     return build_world(container)

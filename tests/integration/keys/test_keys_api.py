@@ -1,4 +1,4 @@
-"""The key registry API and page, mounted on a minimal app over the registry's own test database."""
+"""The key registry API and page, mounted on a minimal app over the shared test database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``comity keys``: the administrator's commands, on the registry's test database."""
+"""``comity keys``: the administrator's commands, on the shared test database."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from comity.notices import delivery
 from comity.web.container import Container
 from comity.worker.jobs import tick
 from conftest import START
-from integration.measures.world import World, build_world, ensure_tables
+from integration.measures.world import World, build_world
 
 KINDS = ("voluntary", "provisional", "judicial")
 ANSWERS = ("received", "complied", "partially_complied", "cannot_comply", "contested")
@@ -233,7 +233,6 @@ def run_machine(container: Container, seen: dict[str, int]) -> None:
 
 
 def test_random_commands_with_clock_jumps_keep_every_invariant(container: Container) -> None:
-    ensure_tables(container)
     statuses: dict[str, int] = {}
     run_machine(container, statuses)
     # The run went beyond refusals: measures were issued, and some ended (lapsed, lifted, expired...).

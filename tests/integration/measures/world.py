@@ -244,16 +244,3 @@ def measure_row(world: World, measure_id: str) -> Measure:
         row = session.scalar(select(Measure).where(Measure.id == measure_id))
         assert row is not None
         return row
-
-
-def ensure_tables(container: Container) -> None:
-    """Create tables of features the app imports that the migration does not have yet (work in progress
-    elsewhere), so the shared per-test clean-up can empty every table; existing tables are left alone."""
-    import importlib
-
-    from comity.db import Base
-    from comity.web.app import FEATURE_MODULES
-
-    for name in FEATURE_MODULES:
-        importlib.import_module(name)
-    Base.metadata.create_all(container.engine)

@@ -20,7 +20,7 @@ from comity.notices.model import Notice, NoticeStatus
 from comity.outbox.model import OutboxMessage
 from comity.web.container import Container
 from comity.worker.jobs import tick
-from integration.measures.world import TARGET, World, build_world, ensure_tables
+from integration.measures.world import TARGET, World, build_world
 
 
 class Mailbox:
@@ -52,7 +52,6 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
 
 @pytest.fixture
 def world(container: Container) -> World:
-    ensure_tables(container)
     return build_world(container)
 
 

@@ -1,49 +1,25 @@
-"""Fixtures for the transparency-log tests.
-
-The log's tables are created on the shared test database (SQLite file, or PostgreSQL when
-``COMITY_TEST_DATABASE_URL`` is set) if its migration does not have them yet; they are not dropped, so the
-shared per-test cleanup (which empties every registered table) keeps working for later tests.
-"""
+"""Fixtures for the transparency-log tests, on the shared migrated test database (SQLite file, or
+PostgreSQL when ``COMITY_TEST_DATABASE_URL`` is set)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Engine, inspect
 
-import comity.translog.model  # noqa: F401  (registers the log's tables)
 from comity.audit import service as audit
-from comity.db import Base
 from comity.identity.principal import SYSTEM_ACTOR
 from comity.keys import service as keys
 from comity.keys.keystore import Keystore
 from comity.signing.keys import KeyPurpose
 from comity.translog import service as log
 from comity.translog.checkpoints import CheckpointSigner
-from comity.web.app import FEATURE_MODULES
 from comity.web.container import Container
 
 
-def create_missing_tables(engine: Engine) -> None:
-    """Create every registered table the migration lacks (this log's, and those of features in progress)."""
-    for name in FEATURE_MODULES:  # the app registers their tables when it is built: register them first
-        importlib.import_module(name)
-    existing = set(inspect(engine).get_table_names())
-    missing = [t for t in Base.metadata.sorted_tables if t.name not in existing]
-    Base.metadata.create_all(engine, tables=missing)
-
-
-@pytest.fixture(scope="session")
-def log_engine(engine: Engine) -> Engine:
-    create_missing_tables(engine)
-    return engine
-
-
 @pytest.fixture
-def node(log_engine: Engine, container: Container) -> Iterator[Container]:
-    """A node container whose database has the log's tables and a registered log (node_signing) key."""
+def node(container: Container) -> Iterator[Container]:
+    """A node container with a registered log (node_signing) key."""
     with container.transaction() as session:
         keystore = Keystore.for_settings(container.settings)
         keys.create_anchor(
