@@ -7,6 +7,7 @@ from comity.assistance_requests import model as assistance_requests_model
 from comity.audit import model as audit_model
 from comity.cases import model as cases_model
 from comity.custody import model as custody_model
+from comity.federation import model as federation_model
 from comity.governance import model as governance_model
 from comity.identity import model as identity_model
 from comity.keys import model as keys_model
@@ -21,6 +22,7 @@ __all__ = [
     "audit_model",
     "cases_model",
     "custody_model",
+    "federation_model",
     "governance_model",
     "identity_model",
     "keys_model",

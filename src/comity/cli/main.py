@@ -9,6 +9,7 @@ from comity.cli import audit as audit_cli
 from comity.cli import cases as cases_cli
 from comity.cli import db as db_cli
 from comity.cli import evidence as evidence_cli
+from comity.cli import federation as federation_cli
 from comity.cli import keys as keys_cli
 from comity.cli import log as log_cli
 from comity.cli import measures as measures_cli
@@ -50,6 +51,7 @@ app.add_typer(verify_cli.app, name="verify")
 app.add_typer(measures_cli.app, name="measures")
 app.add_typer(notices_cli.app, name="notices")
 app.add_typer(audit_cli.app, name="audit")
+app.add_typer(federation_cli.app, name="federation")
 app.command("demo")(demo)
 app.command("worker")(worker)
 

@@ -36,6 +36,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "comity.custody.api",
     "comity.measures.api",
     "comity.notices.api",
+    "comity.federation.api",
 )
 
 

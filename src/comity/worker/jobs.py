@@ -30,6 +30,7 @@ JOB_MODULES: tuple[str, ...] = (
     "comity.notices.jobs",
     "comity.translog.jobs",
     "comity.custody.jobs",
+    "comity.federation.jobs",
 )
 
 

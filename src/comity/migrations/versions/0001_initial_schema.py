@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 01:25:44.097289
+Create Date: 2026-11-28 01:38:29.309321
 """
 
 from __future__ import annotations
@@ -102,6 +102,58 @@ def upgrade() -> None:
             batch_op.f("ix_evidence_items_retention_until"), ["retention_until"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_evidence_items_sha256"), ["sha256"], unique=False)
+
+    op.create_table(
+        "federation_peers",
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("base_url", sa.String(length=300), nullable=False),
+        sa.Column("agreements", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("added_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("status IN ('active', 'removed')", name=op.f("ck_federation_peers_status_known")),
+        sa.PrimaryKeyConstraint("jurisdiction", name=op.f("pk_federation_peers")),
+    )
+    op.create_table(
+        "federation_received",
+        sa.Column("message_id", sa.String(length=100), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("sender", sa.String(length=2), nullable=False),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column("agreement_id", sa.String(length=100), nullable=False),
+        sa.Column("agreement_version", sa.Integer(), nullable=False),
+        sa.Column("tlp", sa.String(length=20), nullable=False),
+        sa.Column("signer_keyid", sa.String(length=64), nullable=False),
+        sa.Column("created_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("retrieved_at", comity.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("receipt", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_federation_received")),
+        sa.UniqueConstraint("digest", name=op.f("uq_federation_received_digest")),
+    )
+    with op.batch_alter_table("federation_received", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_federation_received_sender"), ["sender"], unique=False)
+
+    op.create_table(
+        "federation_trust_imports",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=2), nullable=False),
+        sa.Column("anchors", sa.String(length=400), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("exported_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", comity.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("imported_by", sa.String(length=120), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_federation_trust_imports")),
+    )
+    with op.batch_alter_table("federation_trust_imports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_federation_trust_imports_jurisdiction"), ["jurisdiction"], unique=False
+        )
 
     op.create_table(
         "governed_documents",
@@ -937,6 +989,15 @@ def downgrade() -> None:
         batch_op.drop_index("ix_governed_documents_kind_status")
 
     op.drop_table("governed_documents")
+    with op.batch_alter_table("federation_trust_imports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_federation_trust_imports_jurisdiction"))
+
+    op.drop_table("federation_trust_imports")
+    with op.batch_alter_table("federation_received", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_federation_received_sender"))
+
+    op.drop_table("federation_received")
+    op.drop_table("federation_peers")
     with op.batch_alter_table("evidence_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evidence_items_sha256"))
         batch_op.drop_index(batch_op.f("ix_evidence_items_retention_until"))

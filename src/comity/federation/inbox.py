@@ -1,0 +1,194 @@
+"""Receiving a message from a peer: the checks, in order, then storage and a signed receipt.
+
+1. The exact bytes were received before: answer the stored receipt again (idempotent; ``duplicate``).
+2. The claimed sender (read from the header, before anything is believed) is an active peer: else
+   ``unknown_peer`` (a cheap refusal that names the problem; the signature is still checked next).
+3. :func:`comity.transport.message.open_message` against the peers' imported trust stores: envelope,
+   signature by a node signing key valid now (``unknown_key``, ``bad_signature``, ``key_revoked``...),
+   signed by the sender's node (``wrong_sender``), addressed to this node (``wrong_addressee``), not from
+   the future beyond the skew window (``issued_in_future``), not expired (``expired``), and the sealed body
+   opens with this node's key (``decryption_failed``).
+4. The agreement it invokes is in force with that peer (``agreement_not_in_force``).
+5. Its message id was not received with other bytes (``replayed``).
+6. Stored with ACCEPTED and DELIVERED evidence signed by this node's key, in one transaction with its
+   audit event; the receipt is answered and kept.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import nacl.public
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comity.audit import service as audit
+from comity.clock import Clock
+from comity.federation.directory import PeerKeys, active_peer
+from comity.federation.errors import AgreementNotInForce
+from comity.federation.model import ReceivedMessage
+from comity.federation.receipts import encode_receipt
+from comity.identity.principal import SYSTEM_ACTOR
+from comity.keys.keystore import Keystore
+from comity.keys.model import RegisteredKey
+from comity.keys.queries import signer_for
+from comity.signing.envelope import Envelope
+from comity.signing.errors import MalformedPayload, Replayed
+from comity.signing.keys import Ed25519Signer, KeyPurpose
+from comity.signing.payload import loads_strict
+from comity.transport.evidence import make_evidence
+from comity.transport.interface import Evidence, EvidenceType
+from comity.transport.message import DEFAULT_MAX_SKEW, digest_of, open_message
+
+#: Largest message the inbox reads (a request with its data, or an evidence manifest; bytes go elsewhere).
+MAX_MESSAGE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class InboxContext:
+    """What checking a message needs from the database and keystore, loaded once per transaction."""
+
+    keys: PeerKeys
+    decryption_keys: dict[str, nacl.public.PrivateKey]
+    signer: Ed25519Signer
+
+    @classmethod
+    def load(cls, session: Session, *, keystore: Keystore, node: str, at: datetime) -> InboxContext:
+        """The peers' keys, this node's decryption keys and its current node signing key."""
+        return cls(
+            keys=PeerKeys.load(session),
+            decryption_keys=decryption_keys(session, keystore=keystore, node=node),
+            signer=signer_for(
+                session, keystore=keystore, purpose=KeyPurpose.NODE_SIGNING, jurisdiction=node, at=at
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """The outcome of one delivery: the receipt document and whether it was a repeat."""
+
+    receipt: dict[str, Any]
+    duplicate: bool
+    message_id: str
+
+
+def decryption_keys(session: Session, *, keystore: Keystore, node: str) -> dict[str, nacl.public.PrivateKey]:
+    """Every node encryption key this node holds and has not revoked for cause.
+
+    Superseded keys stay: a message sealed to the old key during a rotation's overlap must still open.
+    """
+    rows = session.scalars(
+        select(RegisteredKey).where(
+            RegisteredKey.jurisdiction == node,
+            RegisteredKey.purpose == KeyPurpose.NODE_ENCRYPTION.value,
+            RegisteredKey.private_key_held,
+            RegisteredKey.status != "revoked",
+        )
+    )
+    return {row.keyid: keystore.encryption_key(row.keyid) for row in rows}
+
+
+def _claimed_sender(data: bytes) -> str:
+    """The sender the header claims, read before verification only to refuse strangers early."""
+    payload = loads_strict(Envelope.from_json(data).payload, what="message", error=MalformedPayload)
+    sender = payload.get("sender") if isinstance(payload, dict) else None
+    if not isinstance(sender, str):
+        raise MalformedPayload("sender: missing")
+    return sender
+
+
+def receive(
+    session: Session,
+    *,
+    clock: Clock,
+    keystore: Keystore,
+    node: str,
+    data: bytes,
+    max_skew: timedelta = DEFAULT_MAX_SKEW,
+    context: InboxContext | None = None,
+) -> Received:
+    """Check, store and receipt one message for ``node`` (see the module docstring for the order).
+
+    Every check precedes the first write, so a refusal leaves the session clean: a batch can go on with
+    its next message in the same transaction (``context`` is then loaded once for the whole batch).
+    """
+    digest = digest_of(data)
+    known = session.scalar(select(ReceivedMessage).where(ReceivedMessage.digest == digest))
+    if known is not None:
+        receipt = json.loads(known.receipt)
+        receipt["duplicate"] = True
+        return Received(receipt=receipt, duplicate=True, message_id=known.message_id)
+    active_peer(session, _claimed_sender(data))
+    now = clock.now()
+    context = context or InboxContext.load(session, keystore=keystore, node=node, at=now)
+    inbound = open_message(
+        data,
+        keys=context.keys,
+        recipient=node,
+        at=now,
+        decryption_keys=context.decryption_keys,
+        max_skew=max_skew,
+    )
+    message = inbound.message
+    peer = active_peer(session, message.sender)
+    if message.agreement_id not in peer.agreements:
+        raise AgreementNotInForce(
+            f"agreement {message.agreement_id} is not in force between {node} and {message.sender} "
+            "on this node",
+            agreement=message.agreement_id,
+        )
+    if session.get(ReceivedMessage, message.message_id) is not None:
+        raise Replayed(
+            f"message {message.message_id} was already received with other content: replay refused",
+            id=message.message_id,
+        )
+    chain: list[Evidence] = []
+    for kind in (EvidenceType.ACCEPTED, EvidenceType.DELIVERED):
+        chain.append(
+            make_evidence(
+                kind,
+                message_id=message.message_id,
+                digest=digest,
+                sender=message.sender,
+                recipient=node,
+                at=now,
+                previous=chain[-1] if chain else None,
+                signer=context.signer,
+            )
+        )
+    receipt = encode_receipt(
+        message_id=message.message_id, digest=digest, sender=message.sender, recipient=node, evidence=chain
+    )
+    session.add(
+        ReceivedMessage(
+            message_id=message.message_id,
+            digest=digest,
+            sender=message.sender,
+            kind=message.kind,
+            agreement_id=message.agreement_id,
+            agreement_version=message.agreement_version,
+            tlp=message.tlp.value,
+            signer_keyid=inbound.signer.keyid,
+            created_at=message.created_at,
+            expires_at=message.expires_at,
+            received_at=now,
+            retrieved_at=None,
+            data=data,
+            body=dict(message.body),
+            receipt=json.dumps(receipt, sort_keys=True),
+        )
+    )
+    audit.record(
+        session,
+        clock=clock,
+        actor=SYSTEM_ACTOR,
+        tag="federation:message:received",
+        subject_type="federation_message",
+        subject_id=message.message_id,
+        details={"sender": message.sender, "type": message.kind, "digest": digest},
+    )
+    return Received(receipt=receipt, duplicate=False, message_id=message.message_id)
