@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from comity.cli import agreements as agreements_cli
@@ -60,8 +62,16 @@ app.command("worker")(worker)
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        help="run the node described by this TOML file (name, jurisdiction, database, peers)",
+    ),
 ) -> None:
     """Serve the API and web pages (migrations are applied first)."""
+    if config is not None:
+        federation_cli.serve(config=config, host=host, port=port)
+        return
     import uvicorn
 
     from comity.web.app import create_app

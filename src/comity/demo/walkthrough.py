@@ -9,12 +9,11 @@ integrates it all; the case's evidence bundle is exported and verified offline l
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-
-from fastapi.testclient import TestClient
 
 from comity.custody.bundle import export_bundle
 from comity.custody.bundle_verify import verify_bundle
@@ -52,7 +51,7 @@ class Walkthrough:
 class _Api:
     """A thin JSON client over the app: every call must succeed, or the story stops with the reason."""
 
-    def __init__(self, client: TestClient, tokens: dict[str, str]) -> None:
+    def __init__(self, client: Any, tokens: dict[str, str]) -> None:
         self.client = client
         self.tokens = tokens
 
@@ -66,6 +65,12 @@ class _Api:
 
 def run(container: Container, tokens: dict[str, str]) -> Walkthrough:
     """Walk one enforcement action through the API with the demo users' ``tokens``."""
+    # Starlette's in-process client drives the real app (auth, validation, routes) without a socket. Imported
+    # here, not at module level, so that `comity --help` does not pay for it (nor print its deprecation note).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette warns about its httpx-based client on import
+        from fastapi.testclient import TestClient
+
     story = Walkthrough()
     now = container.clock.now()
     with TestClient(create_app(container=container), raise_server_exceptions=True) as client:

@@ -24,7 +24,7 @@ from comity.keys.keystore import Keystore
 from comity.keys.queries import signer_for
 from comity.outbox import service as outbox
 from comity.outbox.model import OutboxMessage
-from comity.outbox.service import DeliveryError, DeliveryResult
+from comity.outbox.service import DeliveryError, DeliveryResult, PermanentDeliveryError
 from comity.signing.envelope import Envelope, PayloadType
 from comity.signing.keys import KeyPurpose
 from comity.transport.egress import EgressGate, Outbound, Prepared
@@ -128,7 +128,11 @@ class HttpFederationDeliverer:
         except httpx.HTTPError as exc:
             raise DeliveryError(f"{message.destination} unreachable at {url}: {exc}") from exc
         if response.status_code != 200:
-            raise DeliveryError(
+            # A 4xx is the peer's considered refusal of these exact bytes (tampered, expired, not for it):
+            # resending them cannot succeed. A 5xx or 429 may pass, so it is retried with backoff.
+            refused = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
+            error = PermanentDeliveryError if refused else DeliveryError
+            raise error(
                 f"{message.destination} refused the message ({response.status_code} {_problem(response)})"
             )
         try:

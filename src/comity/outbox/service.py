@@ -39,6 +39,11 @@ class DeliveryError(Exception):
     """A deliverer could not hand the message over; the outbox retries later."""
 
 
+class PermanentDeliveryError(DeliveryError):
+    """The destination refused the message for good (tampered, expired, not for it): retrying cannot help,
+    so the message fails at once and the failure alert is raised."""
+
+
 @dataclass(frozen=True)
 class DeliveryResult:
     """What a deliverer reports: evidence of hand-over (receipts, server answers)."""
@@ -156,6 +161,7 @@ def deliver_due(
             session.expunge(message)  # a detached copy for the deliverer; no transaction held during I/O
         deliverer = deliverers.get(channel)
         error: str | None = None
+        permanent = False
         evidence: Mapping[str, Any] = {}
         if deliverer is None:
             error = f"no deliverer for channel {channel!r}"
@@ -164,11 +170,19 @@ def deliver_due(
                 evidence = deliverer.deliver(message).evidence
             except DeliveryError as exc:
                 error = str(exc)[:500]
+                permanent = isinstance(exc, PermanentDeliveryError)
         with transaction(sessions) as session:
-            _record_outcome(session, clock=clock, message_id=message_id, error=error, evidence=evidence)
+            _record_outcome(
+                session,
+                clock=clock,
+                message_id=message_id,
+                error=error,
+                evidence=evidence,
+                permanent=permanent,
+            )
         if error is None:
             result.delivered += 1
-        elif message.attempts >= message.max_attempts:
+        elif permanent or message.attempts >= message.max_attempts:
             result.failed += 1
         else:
             result.retried += 1
@@ -176,7 +190,13 @@ def deliver_due(
 
 
 def _record_outcome(
-    session: Session, *, clock: Clock, message_id: str, error: str | None, evidence: Mapping[str, Any]
+    session: Session,
+    *,
+    clock: Clock,
+    message_id: str,
+    error: str | None,
+    evidence: Mapping[str, Any],
+    permanent: bool = False,
 ) -> None:
     message = session.get(OutboxMessage, message_id)
     assert message is not None
@@ -188,7 +208,7 @@ def _record_outcome(
         message.evidence = dict(evidence)
         message.last_error = None
         action = "delivered"
-    elif message.attempts >= message.max_attempts:
+    elif permanent or message.attempts >= message.max_attempts:
         message.status = OutboxStatus.FAILED.value
         message.last_error = error
         action = "failed"
@@ -202,7 +222,7 @@ def _record_outcome(
             subject_id=message.subject_id,
             audience=AlertAudience.ADMINISTRATORS,
             message=f"{message.kind} to {message.channel}:{message.destination} failed after "
-            f"{message.attempts} attempts",
+            f"{message.attempts} attempt(s): {error}"[:500],
             details={"message_id": message.id},
             dedup_key=f"delivery_failed:{message.id}",
         )

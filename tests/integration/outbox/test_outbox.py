@@ -155,3 +155,23 @@ def test_two_workers_never_deliver_twice(container: Container) -> None:
     for t in threads:
         t.join()
     assert sorted(recorder.delivered) == sorted(ids)
+
+
+class Refuser:
+    """A destination that refuses the message for good."""
+
+    def deliver(self, message: OutboxMessage) -> service.DeliveryResult:
+        raise service.PermanentDeliveryError("refused: signature does not verify")
+
+
+def test_permanent_refusal_fails_at_once_and_alerts(container: Container) -> None:
+    (message_id,) = _queue(container)
+    result = service.deliver_due(container.sessions, clock=container.clock, deliverers={"test": Refuser()})
+    assert (result.failed, result.retried) == (1, 0)
+    with container.transaction() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        assert (message.status, message.attempts) == (OutboxStatus.FAILED.value, 1)
+        alerts = session.scalars(select(Alert).where(Alert.kind == "delivery_failed")).all()
+        assert len(alerts) == 1
+        assert "signature does not verify" in alerts[0].message
