@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import typer
@@ -150,8 +151,11 @@ def demo(
         from comity.web.app import create_app
 
         configure_logging(settings.log_level, settings.log_format)
+        # Keep the demo's terminal readable: one line per request is for operators' log pipelines.
+        logging.getLogger("comity.http").setLevel(logging.WARNING)
         typer.echo(
-            f"Serving http://{host}:{port}/ — see /agreements, /offences, /jurisdictions, /keys, /alerts, "
-            "and the API at /docs. Press Ctrl-C to stop."
+            f"Serving http://{host}:{port}/ — try /policy, /agreements and /governance; sign in at /login "
+            "with the demo-officer token for /cases, or the demo-judge token for /judges; the API is at "
+            "/docs. Press Ctrl-C to stop."
         )
         uvicorn.run(create_app(container=container), host=host, port=port, log_level="warning")
