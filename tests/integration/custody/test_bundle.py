@@ -313,3 +313,43 @@ def test_every_tampering_is_refused_with_its_error(built: BuiltCase, tmp_path: P
 def test_an_untouched_repack_still_verifies(built: BuiltCase, tmp_path: Path) -> None:
     path = _tampered(built, lambda files, built: None, tmp_path / "repacked.zip")
     assert verify_bundle(path, witness_quorum=1).events == built.events
+
+
+#: The committed corpus: each tampered bundle as a file, with the error it must be refused with.
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "assets" / "tampered" / "bundles"
+
+
+def _slug(case: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in case.lower()).strip("-").replace("--", "-")
+
+
+def test_the_committed_corpus_is_refused_file_by_file() -> None:
+    """Every stored tampered bundle is refused offline with its own error; the stored genuine one verifies."""
+    manifest = json.loads((CORPUS_DIR / "manifest.json").read_text())
+    assert set(manifest["expected"]) == {f"{_slug(case)}.zip" for case in CORPUS}
+    assert verify_bundle(CORPUS_DIR / manifest["genuine"], witness_quorum=1).events > 0
+    for name, code in manifest["expected"].items():
+        with pytest.raises(VerificationError) as caught:
+            verify_bundle(CORPUS_DIR / name, witness_quorum=1)
+        assert caught.value.extensions.get("code") == code, f"{name}: {caught.value.detail}"
+
+
+def test_the_generator_agrees_with_the_committed_corpus(built: BuiltCase, tmp_path: Path) -> None:
+    """Freshly tampered bundles get the verdicts the committed manifest states (same cases, same codes).
+
+    With COMITY_REGEN_BUNDLE_CORPUS=1 the fresh files replace the committed ones.
+    """
+    committed = json.loads((CORPUS_DIR / "manifest.json").read_text())
+    fresh: dict[str, str] = {}
+    for case, (tamper, code) in sorted(CORPUS.items()):
+        name = f"{_slug(case)}.zip"
+        path = _tampered(built, tamper, tmp_path / name)
+        with pytest.raises(VerificationError) as caught:
+            verify_bundle(path, witness_quorum=1)
+        fresh[name] = str(caught.value.extensions.get("code"))
+        assert fresh[name] == code
+    assert fresh == committed["expected"]
+    if os.environ.get("COMITY_REGEN_BUNDLE_CORPUS") == "1":
+        for name in fresh:
+            (CORPUS_DIR / name).write_bytes((tmp_path / name).read_bytes())
+        (CORPUS_DIR / "genuine.zip").write_bytes(built.bundle.read_bytes())

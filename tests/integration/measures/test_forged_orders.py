@@ -214,9 +214,13 @@ EXPECTED = {
 
 
 def test_write_the_committed_corpus(world: World, corpus: dict[str, Path]) -> None:
-    """Regenerate ``tests/assets/tampered/orders`` (only with COMITY_REGEN_ORDER_CORPUS=1)."""
+    """The generator and the committed corpus agree on the cases and their verdicts; with
+    COMITY_REGEN_ORDER_CORPUS=1 the fresh files replace ``tests/assets/tampered/orders``."""
     import os
 
+    committed = json.loads((CORPUS_DIR / "manifest.json").read_text())
+    assert committed["expected"] == EXPECTED
+    assert {*EXPECTED, "trust"} <= set(corpus)
     if os.environ.get("COMITY_REGEN_ORDER_CORPUS") != "1":
         return
     CORPUS_DIR.mkdir(parents=True, exist_ok=True)
