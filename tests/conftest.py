@@ -15,18 +15,19 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 import comity.models  # noqa: F401  (every table registered)
 from comity.clock import FixedClock
 from comity.config import Settings
-from comity.db import Base, check_reachable, make_engine, make_session_factory
+from comity.db import check_reachable, make_engine, make_session_factory
 from comity.identity import service as identity
 from comity.identity.principal import SYSTEM_ACTOR
 from comity.kinds import AuthorityType, OrganisationKind, Role
 from comity.migrations import upgrade
 from comity.web.app import create_app
 from comity.web.container import Container
+from support import empty_all_tables
 
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
@@ -53,18 +54,6 @@ def dialect(engine: Engine) -> str:
     return engine.dialect.name
 
 
-def _empty_all_tables(engine: Engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
-
-
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
@@ -76,7 +65,7 @@ def container(engine: Engine, clock: FixedClock, tmp_path: Path) -> Iterator[Con
     settings = Settings(home=tmp_path / "home", database_url=engine.url.render_as_string(hide_password=False))
     settings.home.mkdir(parents=True, exist_ok=True)
     yield Container(settings=settings, engine=engine, sessions=make_session_factory(engine), clock=clock)
-    _empty_all_tables(engine)
+    empty_all_tables(engine)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from typing import Any
 
 import nacl.signing
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-import comity.models  # noqa: F401  (every table registered: empty_tables empties them all)
+import comity.models  # noqa: F401  (every table registered)
 from comity.clock import Clock
 from comity.config import Settings
 from comity.custody import service
@@ -21,7 +21,7 @@ from comity.custody.bundle import anchor_log, export_bundle
 from comity.custody.service import EvidenceKind, NewEvidence
 from comity.custody.states import CustodyAction
 from comity.custody.store import folder_store_for
-from comity.db import Base, make_session_factory
+from comity.db import make_session_factory
 from comity.identity import service as identity
 from comity.identity.principal import SYSTEM_ACTOR, Principal
 from comity.keys import queries
@@ -260,19 +260,6 @@ def build_case(container: Container, directory: Path, case_id: str = "case_1") -
         items=[first, second],
         events=summary.events,
     )
-
-
-def empty_tables(engine: Engine) -> None:
-    """Delete every row of every registered table (what the shared per-test cleanup does)."""
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-            )
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 def standalone_node(engine: Engine, home: Path, clock: Clock) -> Container:

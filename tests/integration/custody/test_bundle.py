@@ -29,7 +29,8 @@ from comity.translog.checkpoints import CheckpointSigner
 from comity.verify.checkpoint import Checkpoint, parse_checkpoint
 from comity.verify.note import parse_note
 from conftest import START
-from integration.custody.custody_support import BuiltCase, build_case, empty_tables, standalone_node
+from integration.custody.custody_support import BuiltCase, build_case, standalone_node
+from support import empty_all_tables
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def built(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     try:
         yield build_case(node, directory)
     finally:
-        empty_tables(engine)
+        empty_all_tables(engine)
 
 
 def test_an_exported_bundle_verifies_offline(built: BuiltCase) -> None:

@@ -22,6 +22,7 @@ from comity.web.container import Container
 from comity.worker.jobs import tick
 from conftest import START
 from integration.measures.world import World, build_world
+from support import empty_all_tables
 
 KINDS = ("voluntary", "provisional", "judicial")
 ANSWERS = ("received", "complied", "partially_complied", "cannot_comply", "contested")
@@ -29,13 +30,7 @@ ANSWERS = ("received", "complied", "partially_complied", "cannot_comply", "conte
 
 def _fresh_world(container: Container) -> World:
     """An empty database and a world at the start time: every example starts from the same state."""
-    from sqlalchemy import text
-
-    from comity.db import Base
-
-    with container.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(text(f'DELETE FROM "{table.name}"'))
+    empty_all_tables(container.engine)
     container.clock.set(START)  # type: ignore[attr-defined]
     return build_world(container)
 
