@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.db import Base
@@ -351,6 +351,10 @@ class AssistanceRequest(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     step_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The peer node holding the other side of this request (None: both sides are on this node). On the
+    #: issuing node it is ``to_state``; on the executing node it is ``from_state`` and ``mirror`` is true.
+    federated_with: Mapped[str | None] = mapped_column(String(2))
+    mirror: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # The worker's sweeps: overdue answers and ended preservations, by status then instant.
     __table_args__ = (

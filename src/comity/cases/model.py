@@ -97,6 +97,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(500))
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Set on a case this node holds for a request received from that jurisdiction's node (a mirror).
+    origin_node: Mapped[str | None] = mapped_column(String(2))
 
 
 class CaseOffence(Base):

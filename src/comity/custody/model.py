@@ -51,6 +51,12 @@ class EvidenceItem(Base):
     # tombstone
     purged_at: Mapped[datetime | None]
     purge_reason: Mapped[str | None] = mapped_column(String(200))
+    #: An item received from another node: that node, its item id and the head of its chain at transfer.
+    origin_node: Mapped[str | None] = mapped_column(String(2))
+    origin_evidence_id: Mapped[str | None] = mapped_column(String(40))
+    origin_head_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: The originating node retracted it: its content may no longer be used or shared.
+    retracted_at: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint(_in("state", CustodyState), name="state_known"),

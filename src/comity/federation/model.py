@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.db import Base
@@ -58,6 +58,7 @@ class ReceivedMessage(Base):
     """A message another node delivered to this one's inbox, with the receipt it was answered with."""
 
     __tablename__ = "federation_received"
+    __table_args__ = (Index("ix_federation_received_pending", "retrieved_at", "handling_failed_at"),)
 
     message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the exact bytes
@@ -74,3 +75,30 @@ class ReceivedMessage(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)  # the signed envelope as received (evidence)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)  # the opened (decrypted) body
     receipt: Mapped[str] = mapped_column(Text)  # the receipt JSON this node answered with
+    #: Handing the message to its feature (``comity.federation.dispatch``): tries so far, the last error,
+    #: and when it was given up (an alert is raised then). ``retrieved_at`` is set once it was handled.
+    handling_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handling_error: Mapped[str | None] = mapped_column(Text)
+    handling_failed_at: Mapped[datetime | None]
+    #: The sender retracted what this message carried (MISP-style retraction that propagates).
+    retracted_at: Mapped[datetime | None]
+
+
+class AgreementPseudonymKey(Base):
+    """A per-agreement HMAC secret shared by the agreement's parties, sealed at rest by the keystore.
+
+    One party (the agreement's first jurisdiction, alphabetically) generates it when the agreement is in
+    force on its node and sends it, sealed to each party's node encryption key; rotation is a new
+    generation (a new agreement version, or an explicit rotation), and the older ones stay readable for
+    matching what was pseudonymised under them.
+    """
+
+    __tablename__ = "federation_pseudonym_keys"
+
+    agreement_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    agreement_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, primary_key=True)
+    secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # sealed with the keystore's secret box
+    origin: Mapped[str] = mapped_column(String(2))  # jurisdiction whose node generated it
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]

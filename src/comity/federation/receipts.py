@@ -41,7 +41,8 @@ def encode_receipt(
     }
 
 
-def _evidence(envelope: Envelope, where: str) -> Evidence:
+def evidence_from_envelope(envelope: Envelope, where: str) -> Evidence:
+    """Read one delivery-evidence envelope (its signature is checked by ``verify_evidence``)."""
     fields = Fields(
         loads_strict(envelope.payload, what=where, error=BadReceipt), path=where, error=BadReceipt
     ).only(("event", "message_id", "digest", "sender", "recipient", "at", "previous"))
@@ -82,7 +83,7 @@ def verify_receipt(
     previous: Evidence | None = None
     for index, raw in enumerate(chain):
         where = f"evidence[{index}]"
-        evidence = _evidence(Envelope.from_obj(raw), where)
+        evidence = evidence_from_envelope(Envelope.from_obj(raw), where)
         expected_previous = evidence_digest(previous) if previous is not None else None
         if (evidence.message_id, evidence.digest, evidence.previous) != (
             message_id,

@@ -16,11 +16,13 @@ class Principal:
     organisation_kind: OrganisationKind
     jurisdiction: str
     authority_type: AuthorityType | None
+    #: Set only for a peer node acting through a verified federation message (``federation.dispatch``).
+    node: str | None = None
 
     @property
     def actor(self) -> str:
         """How audit events name this caller."""
-        return f"user:{self.username}"
+        return f"node:{self.node}" if self.node else f"user:{self.username}"
 
 
 #: The actor name of the node itself (worker, migrations, demo set-up).
