@@ -31,6 +31,15 @@ class Settings(BaseSettings):
         default=1 << 30, gt=0, description="Largest evidence upload accepted, in bytes (default 1 GiB)."
     )
 
+    inbox_rate_per_s: float = Field(
+        default=50.0,
+        gt=0,
+        description="Requests per second one address may make to the public federation inbox (sustained).",
+    )
+    inbox_burst: int = Field(
+        default=200, gt=0, description="Requests one address may make to the inbox at once before it waits."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -36,6 +36,14 @@ class ComityError(Exception):
         self.extensions: dict[str, Any] = extensions
 
 
+class RateLimited(ComityError):
+    """The caller sent more than its share; ``retry_after`` (seconds) says when to try again."""
+
+    status = 429
+    title = "Too many requests"
+    type_slug = "rate-limited"
+
+
 class InvalidInput(ComityError):
     """The input is malformed or breaks a field rule; carries the offending field paths."""
 

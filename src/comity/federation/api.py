@@ -18,7 +18,7 @@ from comity.alerts.model import AlertAudience, AlertSeverity
 from comity.alerts.service import raise_alert
 from comity.errors import ComityError, FieldError, InvalidInput
 from comity.federation import directory
-from comity.federation.inbox import MAX_MESSAGE_BYTES, InboxContext, Received, receive
+from comity.federation.inbox import MAX_MESSAGE_BYTES, Received, receive, receive_many
 from comity.federation.model import Peer
 from comity.federation.schemas import PeerCreate, PeerRead, TrustImportRead
 from comity.identity.principal import SYSTEM_ACTOR, Principal
@@ -28,6 +28,7 @@ from comity.signing.errors import CodedVerificationError
 from comity.transport.message import digest_of
 from comity.web.container import Container
 from comity.web.deps import get_container, public, require
+from comity.web.ratelimit import TokenBucketLimiter
 
 router = APIRouter(tags=["federation"])
 log = logging.getLogger("comity.federation")
@@ -66,6 +67,12 @@ def _alert(container: Container, data: bytes, error: CodedVerificationError) -> 
         )
 
 
+def _limited(request: Request) -> None:
+    """One token of the caller address's bucket (``web.ratelimit``), before the body is even read."""
+    limiter: TokenBucketLimiter = request.app.state.inbox_limiter
+    limiter.take(request.client.host if request.client else "unknown")
+
+
 def _receive(container: Container, data: bytes) -> Received:
     keystore = Keystore.for_settings(container.settings)
     node = container.settings.node_jurisdiction.upper()
@@ -85,7 +92,11 @@ def _receive(container: Container, data: bytes) -> Received:
         raise
 
 
-@router.post("/federation/inbox", dependencies=[Depends(public)], summary="Deliver a signed message")
+@router.post(
+    "/federation/inbox",
+    dependencies=[Depends(public), Depends(_limited)],
+    summary="Deliver a signed message",
+)
 async def inbox(request: Request, container: Container = Depends(get_container)) -> JSONResponse:
     """Deliver one signed (sealed) message; answers a signed receipt (the same one again for a repeat).
 
@@ -108,26 +119,23 @@ def _receive_batch(container: Container, items: list[bytes]) -> list[dict[str, A
     results: list[dict[str, Any]] = []
     refused: list[tuple[bytes, CodedVerificationError]] = []
     with container.transaction() as session:
-        context = InboxContext.load(session, keystore=keystore, node=node, at=container.clock.now())
-        for data in items:
-            try:
-                received = receive(
-                    session, clock=container.clock, keystore=keystore, node=node, data=data, context=context
-                )
-            except CodedVerificationError as exc:
-                # receive() checks before it writes, so the batch's transaction is still clean.
-                results.append({"status": exc.status, "code": exc.code, "detail": exc.detail})
-                if exc.code in ALERTING_CODES:
-                    refused.append((data, exc))
-                continue
-            results.append({"status": 200, "receipt": received.receipt})
+        outcomes = receive_many(session, clock=container.clock, keystore=keystore, node=node, items=items)
+    for data, outcome in zip(items, outcomes, strict=True):
+        if isinstance(outcome, CodedVerificationError):
+            results.append({"status": outcome.status, "code": outcome.code, "detail": outcome.detail})
+            if outcome.code in ALERTING_CODES:
+                refused.append((data, outcome))
+        else:
+            results.append({"status": 200, "receipt": outcome.receipt})
     for data, error in refused:
         _alert(container, data, error)
     return results
 
 
 @router.post(
-    "/federation/inbox/batch", dependencies=[Depends(public)], summary="Deliver several signed messages"
+    "/federation/inbox/batch",
+    dependencies=[Depends(public), Depends(_limited)],
+    summary="Deliver several signed messages",
 )
 async def inbox_batch(request: Request, container: Container = Depends(get_container)) -> JSONResponse:
     """Deliver up to 500 messages in one request and one transaction: ``{"messages": [base64, ...]}``.

@@ -16,6 +16,7 @@ from comity.clock import Clock
 from comity.config import Settings
 from comity.web import problems
 from comity.web.container import Container
+from comity.web.ratelimit import TokenBucketLimiter
 from comity.web.templating import STATIC_DIR, templates
 
 API_PREFIX = "/api/v1"
@@ -52,6 +53,9 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.container = container
+    app.state.inbox_limiter = TokenBucketLimiter(
+        rate=container.settings.inbox_rate_per_s, burst=container.settings.inbox_burst
+    )
     problems.install(app)
 
     @app.middleware("http")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,6 +30,8 @@ def problem(
     }
     body.update(extensions)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and "retry_after" in extensions:  # RFC 9110 §10.2.3: whole seconds
+        headers = {"Retry-After": str(max(1, math.ceil(float(extensions["retry_after"]))))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
