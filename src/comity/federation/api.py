@@ -6,21 +6,22 @@ import base64
 import binascii
 import json
 import logging
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from comity.alerts.model import AlertAudience, AlertSeverity
 from comity.alerts.service import raise_alert
 from comity.errors import ComityError, FieldError, InvalidInput
-from comity.federation import directory
+from comity.federation import directory, dispatch
 from comity.federation.inbox import MAX_MESSAGE_BYTES, Received, receive, receive_many
-from comity.federation.model import Peer
-from comity.federation.schemas import PeerCreate, PeerRead, TrustImportRead
+from comity.federation.model import Peer, ReceivedMessage
+from comity.federation.schemas import PeerCreate, PeerRead, ReceivedRead, TrustImportRead
 from comity.identity.principal import SYSTEM_ACTOR, Principal
 from comity.keys.keystore import Keystore
 from comity.kinds import Role
@@ -234,3 +235,34 @@ async def import_trust(
             return TrustImportRead.model_validate(row)
 
     return await run_in_threadpool(_import)
+
+
+@router.get("/federation/received", response_model=list[ReceivedRead])
+def list_received(
+    state: Literal["all", "pending", "failed", "retrieved"] = Query("all"),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(_admin),
+    container: Container = Depends(get_container),
+) -> list[ReceivedRead]:
+    """Messages received from peers, newest first, with their handling state (``failed``: given up)."""
+    stmt = select(ReceivedMessage).order_by(ReceivedMessage.received_at.desc()).limit(limit)
+    if state == "pending":
+        stmt = stmt.where(
+            ReceivedMessage.retrieved_at.is_(None), ReceivedMessage.handling_failed_at.is_(None)
+        )
+    elif state == "failed":
+        stmt = stmt.where(ReceivedMessage.handling_failed_at.is_not(None))
+    elif state == "retrieved":
+        stmt = stmt.where(ReceivedMessage.retrieved_at.is_not(None))
+    with container.transaction() as session:
+        return [ReceivedRead.model_validate(row) for row in session.scalars(stmt)]
+
+
+@router.post("/federation/received/{message_id}/requeue", response_model=ReceivedRead)
+def requeue_received(
+    message_id: str, principal: Principal = Depends(_admin), container: Container = Depends(get_container)
+) -> ReceivedRead:
+    """Hand a given-up message to its handler again (after its cause was fixed); audited."""
+    with container.transaction() as session:
+        row = dispatch.requeue(session, clock=container.clock, actor=principal.actor, message_id=message_id)
+        return ReceivedRead.model_validate(row)

@@ -48,3 +48,24 @@ class TrustImportRead(BaseModel):
     exported_at: datetime
     imported_at: datetime
     imported_by: str
+
+
+class ReceivedRead(BaseModel):
+    """A message received from a peer and how far its handling got (no body: it may hold personal data)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    message_id: str
+    digest: str
+    sender: str
+    kind: str
+    agreement_id: str
+    agreement_version: int
+    tlp: str
+    created_at: datetime
+    expires_at: datetime
+    received_at: datetime
+    retrieved_at: datetime | None
+    handling_attempts: int
+    handling_error: str | None
+    handling_failed_at: datetime | None
