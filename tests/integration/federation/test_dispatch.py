@@ -102,3 +102,33 @@ def test_received_messages_are_for_administrators(
     auditor = admin_token(nodes["DE"], Role.AUDITOR)
     assert http["DE"].get(role_path, headers=bearer(auditor)).status_code == 403
     assert received(nodes["DE"]) == []
+
+
+def test_handled_content_is_purged_after_expiry_but_the_tombstone_still_dedupes(
+    nodes: dict[str, Node], http: dict[str, TestClient]
+) -> None:
+    from datetime import timedelta
+
+    from comity.clock import FixedClock
+    from comity.federation.retention import DEFAULT_RETENTION, PURGED_BODY, purge_handled
+    from integration.federation.test_exchange import INBOX
+
+    ie, de = nodes["IE"], nodes["DE"]
+    handled_id, _, handled_bytes = queue(ie, NOTE)
+    pending_id, _, _ = queue(ie, Outbound(kind="nobody_handles_this", recipient="DE", tlp=Tlp.AMBER))
+    deliver(ie, http["DE"])
+    dispatch_pending(de.container)
+    clock = de.container.clock
+    assert isinstance(clock, FixedClock)
+    assert purge_handled(de.container, clock=clock) == 0  # not yet expired
+    clock.advance(NOTE.ttl + DEFAULT_RETENTION + timedelta(minutes=10))
+    assert purge_handled(de.container, clock=clock) == 1
+    purged = _row(de, handled_id)
+    assert (purged.data, purged.body) == (b"", PURGED_BODY)
+    assert _row(de, pending_id).data != b""  # never handled: kept for an administrator to requeue
+    assert purge_handled(de.container, clock=clock) == 0
+    # The same bytes again still get the original receipt (the digest stayed), nothing is stored twice.
+    again = http["DE"].post(INBOX, content=handled_bytes)
+    assert again.status_code == 200
+    assert again.json()["duplicate"] is True
+    assert len(received(de)) == 2
