@@ -126,6 +126,15 @@ def _measure_errors(data: Mapping[str, Any]) -> list[FieldError]:
     permitted = {ActionKind(k) for kinds in measures.values() for k in kinds}
     if permitted & DATA_MEASURES and not data["data_categories"]:
         errors.append(FieldError("data_categories", "required when data measures are permitted"))
+    for name, terms in data["data_categories"].items():
+        # Only a field that may leave at all can leave pseudonymised.
+        for field_name in sorted(set(terms.get("pseudonymous_fields", ())) - set(terms.get("fields", ()))):
+            errors.append(
+                FieldError(
+                    f"data_categories.{name}.pseudonymous_fields",
+                    f"{field_name} is not one of the category's shareable fields",
+                )
+            )
     return errors
 
 
@@ -206,6 +215,7 @@ def agreement_from_document(data: Mapping[str, Any]) -> Agreement:
                 retention_days=terms["retention_days"],
                 conditions=" ".join(terms.get("conditions", "").split()),
                 fields=tuple(terms.get("fields", ())),
+                pseudonymous_fields=tuple(terms.get("pseudonymous_fields", ())),
             )
             for name, terms in data["data_categories"].items()
         },

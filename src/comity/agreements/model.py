@@ -28,6 +28,9 @@ class DataCategoryTerms:
     retention_days: int
     conditions: str = ""
     fields: tuple[str, ...] = ()  # fields that may leave the node (egress minimisation)
+    #: Of ``fields``, those that leave only as keyed hashes (HMAC-SHA-256 under the agreement's shared
+    #: pseudonym key): exact matches link across the parties' nodes, the value itself never travels.
+    pseudonymous_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

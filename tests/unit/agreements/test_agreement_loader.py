@@ -33,6 +33,7 @@ BROKEN: dict[str, set[str]] = {
     "band-not-monotonic": {"permitted_measures.critical"},
     "unknown-data-category": {"data_categories.metadata"},
     "zero-retention": {"data_categories.traffic.retention_days"},
+    "pseudonymous-field-not-shareable": {"data_categories.subscriber.pseudonymous_fields"},
     "data-measures-without-data": {"data_categories"},
     "bad-deadline-period": {"deadlines.production"},
     "bad-counting": {"counting"},
@@ -71,6 +72,7 @@ def test_the_valid_base_of_the_broken_files_loads() -> None:
     assert agreement.deadlines == {"production": Period.days(10), "production_emergency": Period.hours(8)}
     assert agreement.counting is Counting.REG_1182_71
     assert agreement.data_categories[DataCategory.SUBSCRIBER].fields == ("name", "email")
+    assert agreement.data_categories[DataCategory.SUBSCRIBER].pseudonymous_fields == ()
     assert agreement.notice.prior_notice_period is None
     assert agreement.notice.max_deferral_days == 90
     assert (agreement.effective, agreement.sunset) == (date(2026, 8, 18), date(2029, 8, 17))
@@ -119,3 +121,10 @@ def test_agreements_validate_against_a_given_vocabulary() -> None:
     with pytest.raises(InvalidInput) as raised:
         load_agreement(ASSETS / "valid.yaml", offences=offences, jurisdictions=without_germany)
     assert [e.path for e in raised.value.errors] == ["parties[1].jurisdiction"]
+
+
+def test_the_dsa_agreement_lets_account_names_out_only_as_keyed_hashes() -> None:
+    agreement = load_agreement(package_dir("demo") / "dsa-eu5.yaml")
+    terms = agreement.data_categories[DataCategory.SUBSCRIBER]
+    assert terms.pseudonymous_fields == ("account_name",)
+    assert set(terms.pseudonymous_fields) <= set(terms.fields)
