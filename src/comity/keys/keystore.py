@@ -16,7 +16,9 @@ keystore key, which comes from one of two places, fixed when the keystore is fir
 
 ``keystore.json`` also holds a sealed check value, so a wrong passphrase fails at once with a plain message
 instead of as a corrupt key file. Files written before encryption (format v1, plaintext) are still read.
-Per-agreement pseudonymisation secrets live here too, under ``secrets/``, sealed the same way.
+Node-local per-agreement pseudonymisation secrets live here too, under ``secrets/``, sealed the same way;
+the secret box also seals the shared federation pseudonym keys stored in the database
+(:meth:`Keystore.seal_secret`, :meth:`Keystore.open_secret`).
 """
 
 from __future__ import annotations
@@ -299,11 +301,21 @@ class Keystore:
 
     # -- pseudonymisation secrets ------------------------------------------------------------------
 
-    def secret_for(self, agreement_id: str, version: int) -> bytes:
-        """The HMAC secret pseudonymising identifiers under one agreement version; created on first use.
+    def seal_secret(self, secret: bytes) -> bytes:
+        """``secret`` sealed with this keystore's key (SecretBox), for storing elsewhere (a database row)."""
+        return bytes(self._secret_box().encrypt(secret))
 
-        Until the federation capability distributes it to the parties, each node has its own, so pseudonyms
-        link within a node and an agreement but not yet across nodes.
+    def open_secret(self, sealed: bytes, *, what: str = "a sealed secret") -> bytes:
+        """The secret :meth:`seal_secret` sealed; :class:`ConfigurationError` if this keystore did not."""
+        return self._open_sealed(sealed, what)
+
+    def secret_for(self, agreement_id: str, version: int) -> bytes:
+        """This node's own HMAC secret for one agreement version (a file here); created on first use.
+
+        Node-local: pseudonyms made with it link within this node and agreement only. The in-process
+        (single-node) path uses it; federation between nodes does not: it pseudonymises with the key the
+        agreement's steward shares with every party (``comity.federation.pseudonyms``), so that exact
+        matches link across nodes.
         """
         if not _AGREEMENT_ID_PATTERN.match(agreement_id) or version < 1:
             raise ValueError(f"not an agreement id and version: {agreement_id[:80]!r} v{version}")

@@ -21,13 +21,6 @@ from comity.transport.inprocess import Inbox, InProcessNetwork
 START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class TermsWithPseudonyms(DataCategoryTerms):
-    """Category terms that also mark pseudonymous fields (the contract the egress gate reads)."""
-
-    pseudonymous_fields: tuple[str, ...] = ()
-
-
 def agreement(agreement_id: str = "eev-ie-fr", *, parties: tuple[str, ...] = ("IE", "FR")) -> Agreement:
     return Agreement(
         id=agreement_id,
@@ -38,7 +31,7 @@ def agreement(agreement_id: str = "eev-ie-fr", *, parties: tuple[str, ...] = ("I
         offences=frozenset({"counterfeit_goods"}),
         permitted_measures={},
         data_categories={
-            DataCategory.SUBSCRIBER: TermsWithPseudonyms(
+            DataCategory.SUBSCRIBER: DataCategoryTerms(
                 DataCategory.SUBSCRIBER,
                 retention_days=90,
                 fields=("email", "account_id", "country"),
