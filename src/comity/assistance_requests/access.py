@@ -7,6 +7,12 @@
 - the addressee: users of the addressee organisation (a platform), once transmitted; where a request names
   no addressee (mutual legal assistance, freezing, Budapest), the executing state's officers answer for it.
 
+A request federated with a peer node (``federated_with``) has its two sides on two nodes. Each node's users
+take only the actions of the side it hosts (the issuing node: issuing and validator actions; the mirror on
+the executing node: executing and addressee actions); the peer node, acting through a verified federation
+message (a principal whose ``node`` is set), takes exactly the actions of the side it hosts, on that
+request only. A peer principal sees nothing else: every other request is 404 to it.
+
 Anyone else gets 404, so a request's existence is not leaked.
 """
 
@@ -34,6 +40,31 @@ from comity.kinds import AuthorityType, Role
 VALIDATING_AUTHORITIES = frozenset(
     {AuthorityType.PROSECUTOR, AuthorityType.JUDGE, AuthorityType.COURT, AuthorityType.INVESTIGATING_JUDGE}
 )
+
+
+#: The actions of each side of a federated request.
+ISSUING_SIDE: frozenset[Action] = ISSUING_ACTIONS | VALIDATOR_ACTIONS
+EXECUTING_SIDE: frozenset[Action] = EXECUTING_ACTIONS | ADDRESSEE_ACTIONS
+
+
+def peer_side_actions(request: AssistanceRequest) -> frozenset[Action]:
+    """The actions the peer node takes on a federated request (none on a request kept on this node)."""
+    if request.federated_with is None:
+        return frozenset()
+    return ISSUING_SIDE if request.mirror else EXECUTING_SIDE
+
+
+def local_side_actions(request: AssistanceRequest) -> frozenset[Action]:
+    """The actions this node's users may take (every action, unless the request is federated)."""
+    return frozenset(Action) - peer_side_actions(request)
+
+
+def is_peer_of(principal: Principal, request: AssistanceRequest) -> bool:
+    """``principal`` is the peer node holding the other side of this federated request."""
+    if principal.node is None or request.federated_with is None or principal.node != request.federated_with:
+        return False
+    other_side = request.from_state if request.mirror else request.to_state
+    return principal.node == other_side
 
 
 def _is_member(session: Session, principal: Principal, request: AssistanceRequest, at: datetime) -> bool:
@@ -74,6 +105,8 @@ def is_addressee(principal: Principal, request: AssistanceRequest) -> bool:
 
 def can_see(session: Session, principal: Principal, request: AssistanceRequest, at: datetime) -> bool:
     """Whether ``principal`` may read ``request`` at ``at``."""
+    if principal.node is not None:  # a peer node sees the requests it shares with this node, nothing else
+        return is_peer_of(principal, request)
     if _is_member(session, principal, request, at):
         return True
     if is_validator(principal, request) and request.status != Status.DRAFT.value:
@@ -87,6 +120,15 @@ def check_actor(
     """Refuse (404 when they may not even see it, else 403) a caller who may not take ``action``."""
     if not can_see(session, principal, request, at):
         raise NotFound(f"no request {request.id}")
+    if principal.node is not None:
+        if action not in peer_side_actions(request):
+            raise Forbidden(f"the node of {principal.node} may not {action.value} request {request.id}")
+        return
+    if action not in local_side_actions(request):
+        raise Forbidden(
+            f"{action.value} is taken on the node of {request.federated_with}, which holds that side of "
+            f"request {request.id}"
+        )
     if action in ISSUING_ACTIONS:
         try:
             cases.require_editor(session, principal, request.case_id, at=at)

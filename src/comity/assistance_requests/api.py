@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from comity.assistance_requests import drafting, service, steps, views
+from comity.assistance_requests import drafting, federated, service, steps, views
 from comity.assistance_requests.schemas import (
     GroundsRaise,
     NonExecution,
@@ -45,6 +45,12 @@ def _run(
     container: Container, principal: Principal, request_id: str, fn: Callable[..., Any], **kwargs: Any
 ) -> RequestDetail:
     with container.transaction() as session:
+        # Steps on a federated request are sent to the peer, signed with this node's key.
+        federated.bind_node(
+            session,
+            keystore=kwargs.get("keystore") or Keystore.for_settings(container.settings),
+            node=container.settings.node_jurisdiction,
+        )
         fn(session, clock=container.clock, principal=principal, request_id=request_id, **kwargs)
         request = service.get_request(session, request_id)
         return views.detail(session, request, now=container.clock.now())

@@ -371,7 +371,7 @@ class RequestStep(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("assistance_requests.id"))
     seq: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(30))  # Action, or "create"
+    action: Mapped[str] = mapped_column(String(30))  # Action, or "create" (or "receive" on a mirror)
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
     actor: Mapped[str] = mapped_column(String(120))
@@ -411,10 +411,20 @@ def next_status(
     return targets[0]
 
 
+#: The first step of a mirror: the request as received from the issuing node (not an ``Action``: nobody
+#: takes it, the node records it).
+RECEIVE = "receive"
+
+
 def in_machine(procedure: Procedure, from_status: str | None, action: str, to_status: str) -> bool:
     """Whether a stored step is one the procedure's machine allows (used by invariant checks)."""
     if action == "create":
         return from_status is None and to_status == Status.DRAFT.value
+    if action == RECEIVE:
+        # A mirror starts where the issuing node's transmission left the request.
+        return from_status is None and to_status in MACHINES[procedure].get(Status.ISSUED, {}).get(
+            Action.TRANSMIT, ()
+        )
     moves = MACHINES[procedure].get(Status(from_status)) if from_status else None
     if not moves:
         return False

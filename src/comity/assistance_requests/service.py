@@ -9,7 +9,7 @@ calculator (the decision's instants, counted from receipt in the addressee's tim
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -228,11 +228,14 @@ def step(
     validated_by: AuthorityType | None = None,
     measure: ActionKind | None = None,
     tolerate_issuer: bool = False,
+    announce: Mapping[str, Any] | None = None,
 ) -> AssistanceRequest:
     """Take ``action`` on a request: access, machine, engine, change, step and audit, or nothing at all.
 
     ``apply`` makes the action's own changes and may choose among the machine's targets; ``principal``
-    None is the node itself (worker).
+    None is the node itself (worker). On a federated request a step taken by a local user is sent to the
+    peer node in the same transaction, with ``announce`` (what the peer needs to take the same step:
+    grounds, reasons, the note); a step taken by the peer records the message it came in.
     """
     now = clock.now()
     request = _get(session, request_id)
@@ -253,7 +256,12 @@ def step(
         value = getattr(request, name)
         if value is not None and value < request.created_at:
             raise AssertionError(f"{name} before the request was created")  # a calculator bug, never input
-    record_step(
+    recorded = dict(details) if details is not None else {}
+    if principal is not None and principal.node is not None:
+        from comity.assistance_requests import federated
+
+        recorded.update(federated.incoming(session))
+    row = record_step(
         session,
         clock=clock,
         actor=principal.actor if principal is not None else "system:node",
@@ -261,8 +269,14 @@ def step(
         action=action.value,
         from_status=status.value,
         resolution=resolution,
-        details=details if details is not None else {},
+        details=recorded,
     )
+    if request.federated_with is not None and principal is not None and principal.node is None:
+        from comity.assistance_requests import federated
+
+        federated.announce_step(
+            session, clock=clock, principal=principal, request=request, step=row, facts=announce or {}
+        )
     return request
 
 

@@ -20,7 +20,7 @@ from comity.assistance_requests.model import (
     Procedure,
     Status,
 )
-from comity.assistance_requests.service import check_grounds, get_request, note_hash, step
+from comity.assistance_requests.service import check_grounds, get_request, machine_of, note_hash, step
 from comity.clock import Clock
 from comity.errors import FieldError, InvalidInput, NotFound
 from comity.identity.principal import Principal
@@ -51,6 +51,7 @@ def submit(
         action=Action.SUBMIT,
         tolerate_issuer=True,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 
@@ -61,9 +62,11 @@ def validate(session: Session, *, clock: Clock, principal: Principal, request_id
     """
 
     def apply(request: AssistanceRequest, resolution: Resolution, now: datetime) -> Status | None:
-        request.validated_by_authority = principal.authority_type.value if principal.authority_type else None
+        request.validated_by_authority = authority
         request.validated_at = now
         return None
+
+    authority = principal.authority_type.value if principal.authority_type else None
 
     return step(
         session,
@@ -73,7 +76,8 @@ def validate(session: Session, *, clock: Clock, principal: Principal, request_id
         action=Action.VALIDATE,
         validated_by=principal.authority_type,
         apply=apply,
-        details={"validator_authority": principal.authority_type.value if principal.authority_type else None},
+        details={"validator_authority": authority},
+        announce={"validator_authority": authority},
     )
 
 
@@ -88,6 +92,7 @@ def reject_validation(
         request_id=request_id,
         action=Action.REJECT_VALIDATION,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 
@@ -123,6 +128,10 @@ def transmit(
         request.review_ends_at = limits.review_window_ends_at
         request.preservation_ends_at = limits.preservation_ends_at
         agreement = next(a for a in current_context(session).agreements if a.id == request.agreement_id)
+        reviewed = decision.notify_executing_state or request.procedure == Procedure.ASSISTANCE.value
+        status = Status.EXECUTING_STATE_REVIEWING if reviewed else Status.TRANSMITTED
+        targets = machine_of(request)[Status.ISSUED][Action.TRANSMIT]
+        status = status if status in targets else targets[0]  # what ``step`` will move it to
         record.update(
             transmission.enqueue_request(
                 session,
@@ -131,10 +140,10 @@ def transmit(
                 request=request,
                 agreement=agreement,
                 keystore=keystore,
+                status=status,
             )
         )
-        reviewed = decision.notify_executing_state or request.procedure == Procedure.ASSISTANCE.value
-        return Status.EXECUTING_STATE_REVIEWING if reviewed else Status.TRANSMITTED
+        return status
 
     request = step(
         session,
@@ -184,6 +193,7 @@ def raise_grounds(
             "partial": partial,
             "note_sha256": note_hash(note),
         },
+        announce={"grounds": sorted({g.value for g in grounds}), "partial": partial, "note": note},
     )
 
 
@@ -198,6 +208,7 @@ def ask_clarification(
         request_id=request_id,
         action=Action.ASK_CLARIFICATION,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 
@@ -212,6 +223,7 @@ def clarify(
         request_id=request_id,
         action=Action.CLARIFY,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 
@@ -235,6 +247,7 @@ def deliver(
         request_id=request_id,
         action=Action.DELIVER,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 
@@ -262,6 +275,7 @@ def not_executed(
         action=Action.NOT_EXECUTED,
         apply=apply,
         details={"reasons": sorted({r.value for r in reasons}), "note_sha256": note_hash(note)},
+        announce={"reasons": sorted({r.value for r in reasons}), "note": note},
     )
 
 
@@ -323,6 +337,7 @@ def confirm_production(
         action=Action.CONFIRM_PRODUCTION,
         apply=apply,
         details={"production_request_id": production_request_id},
+        announce={"production_request_id": production_request_id},
     )
 
 
@@ -337,6 +352,7 @@ def withdraw(
         request_id=request_id,
         action=Action.WITHDRAW,
         details={"note_sha256": note_hash(note)},
+        announce={"note": note},
     )
 
 

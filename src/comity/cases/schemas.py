@@ -120,6 +120,8 @@ class TimelineEntry(BaseModel):
     tag: str
     subject_type: str
     subject_id: str
+    #: Ids, digests and evidence types only (federation entries: which message, of which request).
+    details: dict[str, str] = {}
 
 
 class DeadlineEntry(BaseModel):

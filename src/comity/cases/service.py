@@ -38,7 +38,7 @@ from comity.clock import Clock
 from comity.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from comity.identity.principal import Principal
 from comity.ids import new_id
-from comity.kinds import Role
+from comity.kinds import OrganisationKind, Role
 
 SUBJECT = "case"
 
@@ -104,7 +104,30 @@ def require_member(
         and any(source(session, case_id) for source in _JUDICIAL_SOURCES)
     ):
         return case
+    if case.origin_node is not None and _executes_a_mirrored_request(session, principal, case_id):
+        return case
     raise NotFound(f"no case {case_id[:60]}")
+
+
+def _executes_a_mirrored_request(session: Session, principal: Principal, case_id: str) -> bool:
+    """An officer of the executing state reads the mirror case of a request received from a peer node.
+
+    The mirror holds only what the issuing node sent (the request's facts and the minimised targets); the
+    executing officers review and execute that request, so they read its case file and timeline. Nobody
+    is a member of a mirror case: editing it stays impossible.
+    """
+    from comity.assistance_requests.model import AssistanceRequest  # requests build on cases
+
+    if principal.role is not Role.OFFICER or principal.organisation_kind is not OrganisationKind.AUTHORITY:
+        return False
+    found = session.scalar(
+        select(AssistanceRequest.id).where(
+            AssistanceRequest.case_id == case_id,
+            AssistanceRequest.mirror.is_(True),
+            AssistanceRequest.to_state == principal.jurisdiction,
+        )
+    )
+    return found is not None
 
 
 def require_editor(session: Session, principal: Principal, case_id: str, *, at: datetime) -> Case:

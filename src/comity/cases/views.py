@@ -21,6 +21,7 @@ from comity.cases.schemas import (
     TeamRead,
     TimelineEntry,
 )
+from comity.errors import ComityError
 from comity.keys.keystore import Keystore
 from comity.web.container import Container
 
@@ -99,12 +100,105 @@ def deadlines(session: Session, case_id: str) -> list[DeadlineEntry]:
     return sorted(out, key=lambda d: d.due_at)
 
 
+def _sent(session: Session, request_id: str) -> list[TimelineEntry]:
+    """Delivery evidence of what this node sent to a peer about a request: ACCEPTED, DELIVERED, RETRIEVED."""
+    from sqlalchemy import select
+
+    from comity.federation.outbound import CHANNEL
+    from comity.federation.receipts import evidence_from_envelope
+    from comity.outbox.model import OutboxMessage
+    from comity.signing.envelope import Envelope
+
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == CHANNEL,
+            OutboxMessage.subject_type == "assistance_request",
+            OutboxMessage.subject_id == request_id,
+        )
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    )
+    out: list[TimelineEntry] = []
+    for row in rows:
+        message_id = (row.idempotency_key or "").removeprefix("federation:")
+        base = {"request_id": request_id, "message_type": row.kind}
+        kept = row.evidence or {}
+        receipt = kept.get("receipt") if isinstance(kept.get("receipt"), dict) else None
+        for index, raw in enumerate(receipt.get("evidence", []) if receipt else []):
+            try:
+                evidence = evidence_from_envelope(Envelope.from_obj(raw), f"evidence[{index}]")
+            except (ComityError, ValueError, TypeError, KeyError):
+                continue  # verified when stored; an unreadable one is not shown rather than guessed
+            out.append(
+                TimelineEntry(
+                    at=evidence.at,
+                    actor=f"node:{evidence.recipient}",
+                    tag=f"federation:message:{evidence.kind.value}",
+                    subject_type="federation_message",
+                    subject_id=message_id,
+                    details={**base, "evidence": evidence.kind.value, "digest": evidence.digest},
+                )
+            )
+        retrieval = kept.get("retrieval")
+        if isinstance(retrieval, dict) and retrieval.get("at"):
+            out.append(
+                TimelineEntry(
+                    at=datetime.fromisoformat(str(retrieval["at"])),
+                    actor=f"node:{retrieval.get('by', row.destination)}",
+                    tag="federation:message:retrieved",
+                    subject_type="federation_message",
+                    subject_id=message_id,
+                    details={**base, "evidence": "retrieved"},
+                )
+            )
+    return out
+
+
+def _received(session: Session, request_id: str) -> list[TimelineEntry]:
+    """Messages received from the peer about a request (the steps they carried name them)."""
+    from comity.federation.model import ReceivedMessage
+
+    out: list[TimelineEntry] = []
+    for step in requests_service.steps_of(session, request_id):
+        message_id = (step.details or {}).get("message_id")
+        if not step.actor.startswith("node:") or not isinstance(message_id, str):
+            continue
+        message = session.get(ReceivedMessage, message_id)
+        if message is None:
+            continue
+        out.append(
+            TimelineEntry(
+                at=message.received_at,
+                actor=f"node:{message.sender}",
+                tag="federation:message:received",
+                subject_type="federation_message",
+                subject_id=message.message_id,
+                details={
+                    "request_id": request_id,
+                    "message_type": message.kind,
+                    "digest": message.digest,
+                    "step": str(step.seq),
+                },
+            )
+        )
+    return out
+
+
 def timeline(session: Session, case_id: str) -> list[TimelineEntry]:
-    """The case's audit trail, with its requests' steps."""
-    extra = [("assistance_request", r.id) for r in requests_service.requests_of_case(session, case_id)]
-    return [
+    """The case's audit trail, with its requests' steps and, for federated requests, the messages
+    exchanged with the peer node (delivery and retrieval evidence of what was sent, what was received)."""
+    requests = requests_service.requests_of_case(session, case_id)
+    extra = [("assistance_request", r.id) for r in requests]
+    entries = [
         TimelineEntry(
             at=e.occurred_at, actor=e.actor, tag=e.tag, subject_type=e.subject_type, subject_id=e.subject_id
         )
         for e in service.timeline(session, case_id, extra_subjects=extra)
     ]
+    federated = [r for r in requests if r.federated_with is not None]
+    if not federated:
+        return entries
+    for request in federated:
+        entries.extend(_sent(session, request.id))
+        entries.extend(_received(session, request.id))
+    return sorted(entries, key=lambda e: e.at)  # stable: the trail's own order among equal instants

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 Check = Callable[[Session, datetime], Iterable["Violation"]]
 
 #: Modules that register invariants when imported.
-CHECK_MODULES: tuple[str, ...] = ("comity.invariants.measures",)
+CHECK_MODULES: tuple[str, ...] = ("comity.invariants.measures", "comity.invariants.requests")
 
 _CHECKS: dict[str, Check] = {}
 
