@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.alerts import service as alerts
 from comity.alerts.model import AlertAudience, AlertSeverity
-from comity.custody import holds, service
+from comity.custody import holds, retraction, service
+from comity.custody import transfer as evidence_transfer
 from comity.custody.actors import require_custodian
 from comity.custody.errors import EvidenceCorrupted, EvidenceTooLarge
 from comity.custody.schemas import (
@@ -30,6 +31,10 @@ from comity.custody.schemas import (
     HoldCreate,
     HoldRead,
     HoldRelease,
+    RetractionRead,
+    RetractRequest,
+    TransferCreate,
+    TransferRead,
 )
 from comity.custody.store import CHUNK_SIZE, FolderStore, StoredBlob, folder_store_for
 from comity.errors import FieldError, InvalidInput
@@ -275,6 +280,65 @@ def record_event(
             ended_at=body.ended_at,
         )
         return CustodyEventRead.of(event)
+
+
+@router.post(
+    "/evidence/{evidence_id}/transfer", response_model=TransferRead, status_code=status.HTTP_201_CREATED
+)
+def transfer(
+    evidence_id: str,
+    body: TransferCreate,
+    principal: Principal = Depends(require(*_CUSTODIANS)),
+    container: Container = Depends(get_container),
+) -> TransferRead:
+    """Transfer a sealed item to a peer node: signed ``transferred`` event and queued message, at once.
+
+    403 when the item's TLP forbids sending it on, 409 when it is not sealed or was retracted, 413 when
+    it is larger than one message carries, 422 when the agreement does not permit its data category.
+    """
+    with container.transaction() as session:
+        done = evidence_transfer.transfer(
+            session,
+            clock=container.clock,
+            keystore=Keystore.for_settings(container.settings),
+            store=folder_store_for(container.settings),
+            principal=principal,
+            node=container.settings.node_jurisdiction.upper(),
+            evidence_id=evidence_id,
+            to=body.to,
+            agreement_id=body.agreement_id,
+            note=body.note,
+        )
+        return TransferRead(event=CustodyEventRead.of(done.event), message_id=done.message_id)
+
+
+@router.post(
+    "/evidence/{evidence_id}/retract", response_model=RetractionRead, status_code=status.HTTP_201_CREATED
+)
+def retract(
+    evidence_id: str,
+    body: RetractRequest,
+    principal: Principal = Depends(require(*_CUSTODIANS)),
+    container: Container = Depends(get_container),
+) -> RetractionRead:
+    """Retract an item this node originated: every peer it was transferred to is told, and passes it on."""
+    with container.transaction() as session:
+        done = retraction.retract(
+            session,
+            clock=container.clock,
+            keystore=Keystore.for_settings(container.settings),
+            principal=principal,
+            node=container.settings.node_jurisdiction.upper(),
+            evidence_id=evidence_id,
+            reason=body.reason,
+        )
+        assert done.item.retracted_at is not None  # set by retract
+        return RetractionRead(
+            evidence_id=done.item.id,
+            retracted_at=done.item.retracted_at,
+            notified=done.messages,
+            not_notified=done.not_notified,
+        )
 
 
 @router.post(

@@ -32,7 +32,7 @@ from comity.custody.payload import (
     NODE_ACTOR_PREFIX,
     CustodyPayload,
 )
-from comity.custody.states import CustodyState, next_state
+from comity.custody.states import CustodyAction, CustodyState, next_state
 from comity.errors import IllegalTransition, VerificationError
 from comity.keys.truststore import TrustStore
 from comity.signing.envelope import Envelope, PayloadType, verify
@@ -153,7 +153,8 @@ def _proof(line: bytes, where: str) -> tuple[int, list[bytes]]:
     return int(index), [joined[i : i + _HASH_BYTES] for i in range(0, len(joined), _HASH_BYTES)]
 
 
-def _check_signer(key: KeyInfo, payload: CustodyPayload, where: str) -> None:
+def check_signer(key: KeyInfo, payload: CustodyPayload, where: str) -> None:
+    """Refuse a custody event signed by a key that is not its named actor's (officer or node key)."""
     if payload.is_node_action:
         node = NODE_ACTOR_PREFIX + key.holder.jurisdiction
         ok = key.purpose is KeyPurpose.NODE_SIGNING and payload.actor == node
@@ -237,7 +238,7 @@ def _verify_event(
         purposes=_CUSTODY_PURPOSES,
         at=claimed.occurred_at,
     )
-    _check_signer(verified.key, claimed, where)
+    check_signer(verified.key, claimed, where)
     result.signers.add(verified.key.keyid)
     if claimed.evidence != ref.evidence or claimed.seq != seq:
         raise ChainBroken(f"{where}: found event #{claimed.seq} of evidence {claimed.evidence} instead")
@@ -270,7 +271,10 @@ def _verify_item(ctx: ChainContext, ref: ItemRef, result: PartResult) -> None:
             state = next_state(state, claimed.action, subject=f"evidence {ref.evidence}")
         except IllegalTransition as exc:
             raise IllegalCustodySequence(f"event #{seq} of evidence {ref.evidence}: {exc.detail}") from None
-        result.commitments[claimed.event if seq > 1 else ref.evidence] = claimed.commitment
+        # A ``collected`` event commits to the item's personal data (keyed by the item); any other event,
+        # including a ``received`` that opens the chain of an item from another node, to its own note.
+        opens_item = seq == 1 and claimed.action is CustodyAction.COLLECTED
+        result.commitments[ref.evidence if opens_item else claimed.event] = claimed.commitment
         last = claimed
     result.events += ref.events
     result.items += 1

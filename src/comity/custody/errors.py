@@ -9,7 +9,7 @@ log's own ``comity.verify.LeafMismatch`` and ``comity.verify.CommitmentMismatch`
 
 from __future__ import annotations
 
-from comity.errors import ComityError
+from comity.errors import ComityError, Forbidden
 from comity.signing.errors import CodedVerificationError
 
 
@@ -27,6 +27,31 @@ class EvidenceGone(ComityError):
     status = 410
     title = "Evidence destroyed"
     type_slug = "evidence-destroyed"
+
+
+class EvidenceRetracted(ComityError):
+    """The node the item came from retracted it: its content may no longer be read or shared."""
+
+    status = 410
+    title = "Evidence retracted"
+    type_slug = "evidence-retracted"
+
+
+class OnwardSharingRefused(Forbidden):
+    """An item received from another node may not go on to this recipient: its TLP marking forbids it.
+
+    ``rule`` names the rule (``comity.transport.tlp.RULE_*``).
+    """
+
+    title = "Onward sharing refused"
+    type_slug = "onward-sharing-refused"
+
+
+class TransferNotVerified(CodedVerificationError):
+    """An evidence transfer (or its acknowledgement) from a peer does not hold together: bytes, facts,
+    signatures or the chain of custody disagree. Nothing of it is kept."""
+
+    code = "evidence_transfer_not_verified"
 
 
 class EvidenceCorrupted(CodedVerificationError):

@@ -37,6 +37,10 @@ class EvidenceRead(BaseModel):
     holds: list[str]
     purged_at: datetime | None
     purge_reason: str | None
+    origin_node: str | None = Field(default=None, description="the node it was received from, if any")
+    origin_evidence_id: str | None = Field(default=None, description="its id on that node")
+    origin_head_sha256: str | None = Field(default=None, description="that node's chain head at transfer")
+    retracted_at: datetime | None = Field(default=None, description="retracted by its originating node")
 
     @classmethod
     def of(cls, item: EvidenceItem, holds: list[str]) -> EvidenceRead:
@@ -64,6 +68,10 @@ class EvidenceRead(BaseModel):
             holds=holds,
             purged_at=item.purged_at,
             purge_reason=item.purge_reason,
+            origin_node=item.origin_node,
+            origin_evidence_id=item.origin_evidence_id,
+            origin_head_sha256=item.origin_head_sha256,
+            retracted_at=item.retracted_at,
         )
 
 
@@ -172,3 +180,39 @@ class HoldRead(BaseModel):
     def of(cls, hold: LegalHold) -> HoldRead:
         """Build from a row."""
         return cls.model_validate(hold)
+
+
+class TransferCreate(BaseModel):
+    """Transfer a sealed item to a peer node under an agreement in force with it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=2, max_length=2, description="the peer's jurisdiction (ISO 3166 alpha-2)")
+    agreement_id: str = Field(min_length=1, max_length=100)
+    note: str | None = Field(default=None, max_length=1500, description="personal data: purged at retention")
+
+
+class TransferRead(BaseModel):
+    """The ``transferred`` custody event recorded and the id of the message carrying the item."""
+
+    event: CustodyEventRead
+    message_id: str
+
+
+class RetractRequest(BaseModel):
+    """Why the originating node withdraws an item it shared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class RetractionRead(BaseModel):
+    """A retraction: when, and the retraction message sent to each peer the item had gone to."""
+
+    evidence_id: str
+    retracted_at: datetime
+    notified: dict[str, str] = Field(description="peer jurisdiction -> retraction message id")
+    not_notified: dict[str, str] = Field(
+        default_factory=dict, description="peers it went to that could not be told (removed...): peer -> why"
+    )

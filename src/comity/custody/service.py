@@ -21,7 +21,7 @@ from comity.audit import service as audit
 from comity.clock import Clock, ensure_utc
 from comity.custody import holds
 from comity.custody.actors import Actor, officer_actor, require_custodian
-from comity.custody.errors import EvidenceGone
+from comity.custody.errors import EvidenceGone, EvidenceRetracted
 from comity.custody.events import events_of, lock_item, record_event
 from comity.custody.model import CustodyEvent, EvidenceItem
 from comity.custody.payload import SALT_BYTES, EvidenceFacts, commitment
@@ -226,9 +226,23 @@ def open_content(
     require_custodian(principal, node_jurisdiction=item.jurisdiction)
     if item.state == CustodyState.DESTROYED.value:
         raise EvidenceGone(f"evidence {item.id} was destroyed; only its record remains")
+    refuse_if_retracted(item)
     actor = officer_actor(session, clock=clock, keystore=keystore, principal=principal)
     record_event(session, clock=clock, actor=actor, item=item, action=CustodyAction.ACCESSED, note=purpose)
     return item
+
+
+def refuse_if_retracted(item: EvidenceItem) -> None:
+    """Refuse the content of an item received from another node that the originating node retracted.
+
+    The originator's own retraction withdraws what it shared, not its own evidence: it may still read it
+    (it may no longer share it: ``comity.custody.sharing.check_shareable``).
+    """
+    if item.retracted_at is not None and item.origin_node is not None:
+        raise EvidenceRetracted(
+            f"evidence {item.id} was retracted by {item.origin_node}, the node it came from: its content "
+            "may no longer be used"
+        )
 
 
 def record_action(

@@ -2,7 +2,12 @@
 
 States say where the item stands; actions are the custody events. The rules, and why:
 
-- ``collected`` opens the chain and nothing else may come first; it leaves the item ``open``.
+- ``collected`` opens the chain of an item this node gathered; it leaves the item ``open``.
+- ``received`` may also open a chain: an item arriving from another custodian (another node, through
+  ``comity.custody.transfer_receive``) opens its chain on this node with its receipt, signed by this node and
+  linked to the sender's chain (its head is named in the receipt, and the sender records the receipt in
+  its own chain). What was transferred was sealed, so the item arrives ``sealed``. Nothing else may come
+  first.
 - ``sealed`` freezes an open item for handing over; only a sealed item may be ``transferred`` (what leaves
   a custodian must be sealed, so the receiver can tell it was not opened on the way).
 - while ``in_transit`` the sender no longer holds it: only ``received`` may follow, and the item arrives
@@ -50,7 +55,7 @@ _S = CustodyState
 
 #: state (None: nothing recorded yet) -> action -> next state. Anything absent is illegal.
 TRANSITIONS: dict[CustodyState | None, dict[CustodyAction, CustodyState]] = {
-    None: {_A.COLLECTED: _S.OPEN},
+    None: {_A.COLLECTED: _S.OPEN, _A.RECEIVED: _S.SEALED},
     _S.OPEN: {
         _A.SEALED: _S.SEALED,
         _A.ACCESSED: _S.OPEN,

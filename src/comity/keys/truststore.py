@@ -231,7 +231,8 @@ def _load_statement(state: _Loading, raw: object, where: str, payload_type: Payl
     state.registrations[keyid] = (statement, digest)
 
 
-def _key_info(registration: Registration, revocations: list[Revocation]) -> KeyInfo:
+def key_info(registration: Registration, revocations: list[Revocation]) -> KeyInfo:
+    """The key a registration statement describes, as its earliest revocation (if any) leaves it."""
     ends = sorted(revocations, key=lambda r: r.revoked_at)
     first = ends[0] if ends else None
     successor = next((r.replaced_by for r in ends if r.replaced_by), None)
@@ -312,7 +313,7 @@ class TrustStore:
                 state.poison(
                     keyid, UntrustedKey(f"key {keyid} is revoked by an anchor that did not register it")
                 )
-            keys[keyid] = _key_info(registration, mine)
+            keys[keyid] = key_info(registration, mine)
         return cls(exported_at=state.exported_at, anchors=state.anchors, keys=keys, poisoned=state.poisoned)
 
     # -- KeyResolver ------------------------------------------------------------------------------

@@ -9,10 +9,15 @@ For every outbound item, in this order:
    reported (an agreement that lists no field for a category lets none through: fail closed);
 4. identifiers the agreement marks pseudonymous become keyed hashes, HMAC-SHA-256 under a per-agreement
    secret (RFC 2104), so exact matches still link within the agreement and nothing links across agreements;
-5. the item carries a TLP 2.0 marking; personal data is never marked CLEAR or GREEN (community-wide or
-   public sharing of personal data is not what a bilateral agreement permits);
-6. only then is the message signed with the node key (and sealed to the recipient's encryption key when
-   given) and the bytes handed to the transport.
+5. attachments (evidence bytes) are personal data: each must be of a data category the agreement permits
+   (else :class:`DataCategoryNotPermitted` naming ``attachments[i]``), their total is bounded by
+   :data:`MAX_ATTACHMENT_BYTES` (:class:`AttachmentsTooLarge`, 413), and they travel in the body with their
+   SHA-256 and size so the receiver checks them;
+6. the item carries a TLP 2.0 marking; personal data (fields or attachments) is never marked CLEAR or GREEN
+   (community-wide or public sharing of personal data is not what a bilateral agreement permits);
+7. only then is the message signed with the node key (and sealed to the recipient's encryption key when
+   given: federation always seals, so attachments never cross the wire in clear) and the bytes handed to
+   the transport.
 
 ``facts`` carry the non-personal part (ids, offence codes, legal basis); keys that name personal data are
 refused there, so personal data cannot bypass step 2-4 by travelling as a "fact".
@@ -20,6 +25,7 @@ refused there, so personal data cannot bypass step 2-4 by travelling as a "fact"
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -34,6 +40,7 @@ from comity.clock import Clock
 from comity.errors import FieldError, InvalidInput
 from comity.ids import new_id
 from comity.kinds import DataCategory
+from comity.signing.envelope import MAX_ENVELOPE_BYTES
 from comity.signing.keys import KeyInfo, Signer
 from comity.signing.payload import truncate_to_second
 from comity.transport.errors import DataCategoryNotPermitted, EgressRefused
@@ -48,6 +55,22 @@ PERSONAL_FACT_KEYS = frozenset(
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _PSEUDONYM_PREFIX = "hmac-sha256:"
 DEFAULT_TTL = timedelta(days=7)
+_ATTACHMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$")
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
+#: Largest total of raw attachment bytes one message may carry. The bytes are base64 in the body (x4/3),
+#: the sealed body is base64 in the header (x4/3) and the header is base64 in the signed envelope (x4/3):
+#: about x2.37 on the wire, so 6 MiB raw stays under the 16 MiB a receiving inbox reads
+#: (``comity.federation.inbox.MAX_MESSAGE_BYTES``, = ``MAX_ENVELOPE_BYTES``). Larger evidence needs a
+#: chunked channel (not built yet).
+MAX_ATTACHMENT_BYTES = 6 * 1024 * 1024
+
+
+class AttachmentsTooLarge(EgressRefused):
+    """The attachments of one message exceed what a peer's inbox reads; larger items need chunking."""
+
+    status = 413
+    title = "Attachments too large"
+    type_slug = "attachments-too-large"
 
 
 class PseudonymSecrets(Protocol):
@@ -64,6 +87,32 @@ def pseudonymise(secret: bytes, value: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """Bytes sent whole with a message (evidence). ``name`` is an id, never a personal file name."""
+
+    name: str
+    data_category: str  # comity.kinds.DataCategory value
+    media_type: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of the content."""
+        return hashlib.sha256(self.content).hexdigest()
+
+    def to_body(self) -> dict[str, Any]:
+        """As carried in a message body: metadata, SHA-256, size and the content in base64."""
+        return {
+            "name": self.name,
+            "data_category": self.data_category,
+            "media_type": self.media_type,
+            "sha256": self.sha256,
+            "size": len(self.content),
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Outbound:
     """Something a capability wants to send to another jurisdiction, before minimisation."""
 
@@ -74,6 +123,11 @@ class Outbound:
     #: Personal data by data category (e-Evidence Art. 3), then by field name.
     data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     ttl: timedelta = DEFAULT_TTL
+    #: Bytes that travel whole (evidence): personal data of a category the agreement must permit.
+    attachments: tuple[Attachment, ...] = ()
+    #: The message id, when the caller must name the message before it is built (a custody event signed
+    #: into the very chain the message carries); a new id otherwise.
+    message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +137,8 @@ class Minimisation:
     kept: tuple[str, ...]
     dropped: tuple[str, ...]
     pseudonymised: tuple[str, ...]
+    #: Names of the attachments let through.
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +154,8 @@ class Prepared:
 
 
 def _pseudonymous_fields(terms: DataCategoryTerms) -> frozenset[str]:
-    # The agreement marks which shareable fields go out pseudonymised. DataCategoryTerms gains this field in
-    # the agreements capability; until an agreement states it, none is pseudonymised.
-    return frozenset(getattr(terms, "pseudonymous_fields", ()) or ())
+    """The shareable fields the agreement lets out only as keyed hashes."""
+    return frozenset(terms.pseudonymous_fields)
 
 
 def _check_facts(value: Any, path: str) -> None:
@@ -189,16 +244,62 @@ class EgressGate:
                 kept.append(path)
             if out:
                 data[category_name] = out
-        if kept and item.tlp in (Tlp.CLEAR, Tlp.GREEN):
+        attachments = self._check_attachments(item, agreement)
+        if (kept or attachments) and item.tlp in (Tlp.CLEAR, Tlp.GREEN):
             raise EgressRefused(
                 f"personal data cannot be marked {item.tlp.label}: use TLP:AMBER or stricter", path="tlp"
             )
-        body = {"facts": dict(item.facts), "data": data, "pseudonymised": sorted(pseudonymised)}
+        body: dict[str, Any] = {
+            "facts": dict(item.facts),
+            "data": data,
+            "pseudonymised": sorted(pseudonymised),
+        }
         try:
             json.dumps(body, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"the item is not JSON data: {exc}", [FieldError("facts", str(exc))]) from None
-        return body, Minimisation(tuple(kept), tuple(dropped), tuple(sorted(pseudonymised)))
+        if attachments:
+            body["attachments"] = [a.to_body() for a in attachments]
+        minimisation = Minimisation(
+            tuple(kept), tuple(dropped), tuple(sorted(pseudonymised)), tuple(a.name for a in attachments)
+        )
+        return body, minimisation
+
+    @staticmethod
+    def _check_attachments(item: Outbound, agreement: Agreement) -> tuple[Attachment, ...]:
+        """Refuse an attachment of a category the agreement does not permit, malformed, or too large."""
+        names: set[str] = set()
+        for index, attachment in enumerate(item.attachments):
+            path = f"attachments[{index}]"
+            try:
+                category: DataCategory | None = DataCategory(attachment.data_category)
+            except ValueError:
+                category = None
+            if category is None or category not in agreement.data_categories:
+                raise DataCategoryNotPermitted(
+                    f"agreement {agreement.id} does not permit sharing {attachment.data_category!r} data "
+                    f"({path})",
+                    path=path,
+                )
+            errors: list[FieldError] = []
+            if not _ATTACHMENT_NAME.match(attachment.name) or attachment.name in names:
+                errors.append(FieldError(f"{path}.name", "a unique id: 1-120 letters, digits and . _ : -"))
+            if not _MEDIA_TYPE.match(attachment.media_type):
+                errors.append(FieldError(f"{path}.media_type", "not a media type (type/subtype)"))
+            if not isinstance(attachment.content, bytes):
+                errors.append(FieldError(f"{path}.content", "bytes expected"))
+            if errors:
+                raise InvalidInput("an attachment is malformed", errors)
+            names.add(attachment.name)
+        total = sum(len(a.content) for a in item.attachments)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise AttachmentsTooLarge(
+                f"attachments of {total} bytes exceed the {MAX_ATTACHMENT_BYTES} bytes one message may carry "
+                "to a peer; larger evidence needs a chunked channel",
+                path="attachments",
+                limit=MAX_ATTACHMENT_BYTES,
+            )
+        return item.attachments
 
     @staticmethod
     def _pseudonym(secret: bytes, value: Any, path: str) -> Any:
@@ -222,7 +323,7 @@ class EgressGate:
             )
         now = truncate_to_second(self._clock.now())
         message = Message(
-            message_id=new_id("msg"),
+            message_id=item.message_id or new_id("msg"),
             kind=item.kind,
             sender=self.node,
             recipient=item.recipient,
@@ -234,6 +335,12 @@ class EgressGate:
             body=body,
         )
         data = encode_message(message, signer=self._signer, seal_to=seal_to)
+        if len(data) > MAX_ENVELOPE_BYTES:
+            raise AttachmentsTooLarge(
+                f"the signed message is {len(data)} bytes; a peer reads at most {MAX_ENVELOPE_BYTES}",
+                path="attachments",
+                limit=MAX_ENVELOPE_BYTES,
+            )
         return Prepared(message.message_id, item.recipient, data, digest_of(data), item.tlp, minimisation)
 
     def send(

@@ -18,7 +18,8 @@ A, S = CustodyAction, CustodyState
 
 #: The rules, written out independently of the table under test.
 EXPECTED: dict[CustodyState | None, dict[CustodyAction, CustodyState]] = {
-    None: {A.COLLECTED: S.OPEN},
+    # an item from another node opens its chain here with its receipt, still sealed
+    None: {A.COLLECTED: S.OPEN, A.RECEIVED: S.SEALED},
     S.OPEN: {
         A.SEALED: S.SEALED,
         A.ACCESSED: S.OPEN,
@@ -66,9 +67,9 @@ def test_every_transition_is_allowed_or_refused_as_specified(
     assert error.status == 409
 
 
-def test_nothing_follows_destruction_and_nothing_precedes_collection() -> None:
+def test_nothing_follows_destruction_and_a_chain_opens_with_collection_or_receipt() -> None:
     assert allowed_actions(CustodyState.DESTROYED) == []
-    assert allowed_actions(None) == [CustodyAction.COLLECTED]
+    assert allowed_actions(None) == [CustodyAction.COLLECTED, CustodyAction.RECEIVED]
     with pytest.raises(IllegalTransition, match="allowed next: none"):
         next_state(CustodyState.DESTROYED, CustodyAction.ACCESSED)
 
@@ -80,3 +81,11 @@ def test_a_transfer_needs_a_seal_and_a_receipt_ends_the_transit() -> None:
         replay([A.COLLECTED, A.TRANSFERRED])
     with pytest.raises(IllegalTransition):
         replay([A.COLLECTED, A.SEALED, A.TRANSFERRED, A.ACCESSED])  # the sender no longer holds it
+
+
+def test_an_item_received_from_another_node_arrives_sealed_and_may_go_on() -> None:
+    assert replay([A.RECEIVED]) is S.SEALED
+    assert replay([A.RECEIVED, A.ACCESSED, A.TRANSFERRED, A.RECEIVED]) is S.SEALED
+    for first in (A.SEALED, A.TRANSFERRED, A.ACCESSED, A.DESTROYED):
+        with pytest.raises(IllegalTransition):
+            replay([first])

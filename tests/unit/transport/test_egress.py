@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from comity.errors import InvalidInput
 from comity.signing import errors as errs
-from comity.signing.envelope import Envelope, PayloadType
-from comity.transport.egress import Outbound, pseudonymise
+from comity.signing.envelope import MAX_ENVELOPE_BYTES, Envelope, PayloadType
+from comity.transport.egress import (
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    AttachmentsTooLarge,
+    Outbound,
+    pseudonymise,
+)
 from comity.transport.errors import DataCategoryNotPermitted, EgressRefused
 from comity.transport.message import open_message
 from comity.transport.tlp import Tlp
@@ -147,3 +156,96 @@ def test_send_hands_the_signed_bytes_to_the_transport(fed: Federation) -> None:
     [inbound] = fed.fr_transport.receive()
     assert inbound.data == prepared.data
     assert inbound.signer.keyid == fed.ie_key.keyid
+
+
+# -- attachments (evidence bytes) ---------------------------------------------------------------------
+
+BYTES = b"\x89PNG evidence bytes \x00\x01"
+
+
+def _attached(*attachments: Attachment, **changes: object) -> Outbound:
+    return _item(data={}, attachments=attachments, **changes)
+
+
+def test_attachments_travel_sealed_with_their_hash_size_and_content(fed: Federation) -> None:
+    item = _attached(Attachment("evd_1", "subscriber", "image/png", BYTES))
+    prepared = fed.gate.prepare(item, agreement=agreement(), seal_to=fed.fr_encryption)
+    assert prepared.minimisation.attachments == ("evd_1",)
+    assert BYTES not in prepared.data
+    assert base64.b64encode(BYTES) not in prepared.data
+    attachments: Any = _open(fed, prepared.data)["attachments"]
+    (carried,) = attachments
+    assert carried == {
+        "name": "evd_1",
+        "data_category": "subscriber",
+        "media_type": "image/png",
+        "sha256": hashlib.sha256(BYTES).hexdigest(),
+        "size": len(BYTES),
+        "content": base64.b64encode(BYTES).decode("ascii"),
+    }
+
+
+def test_a_body_without_attachments_is_unchanged(fed: Federation) -> None:
+    body = _open(fed, fed.gate.prepare(_item(), agreement=agreement(), seal_to=fed.fr_encryption).data)
+    assert set(body) == {"facts", "data", "pseudonymised"}
+
+
+def test_an_attachment_of_a_category_the_agreement_does_not_permit_is_refused(fed: Federation) -> None:
+    item = _attached(
+        Attachment("evd_1", "subscriber", "image/png", BYTES),
+        Attachment("evd_2", "content", "image/png", BYTES),
+    )
+    with pytest.raises(DataCategoryNotPermitted, match="'content'") as caught:
+        fed.gate.prepare(item, agreement=agreement())
+    assert caught.value.path == "attachments[1]"
+    with pytest.raises(DataCategoryNotPermitted) as unknown:
+        fed.gate.prepare(
+            _attached(Attachment("evd_1", "biometrics", "image/png", BYTES)), agreement=agreement()
+        )
+    assert unknown.value.path == "attachments[0]"
+
+
+@pytest.mark.parametrize("tlp", [Tlp.CLEAR, Tlp.GREEN])
+def test_attachments_are_never_clear_or_green(fed: Federation, tlp: Tlp) -> None:
+    item = _attached(Attachment("evd_1", "subscriber", "image/png", BYTES), tlp=tlp)
+    with pytest.raises(EgressRefused, match="cannot be marked") as caught:
+        fed.gate.prepare(item, agreement=agreement())
+    assert caught.value.path == "tlp"
+
+
+def test_attachments_over_the_limit_are_refused_with_413(fed: Federation) -> None:
+    half = MAX_ATTACHMENT_BYTES // 2 + 1
+    item = _attached(
+        Attachment("evd_1", "subscriber", "application/octet-stream", b"a" * half),
+        Attachment("evd_2", "subscriber", "application/octet-stream", b"b" * half),
+    )
+    with pytest.raises(AttachmentsTooLarge, match="chunked channel") as caught:
+        fed.gate.prepare(item, agreement=agreement())
+    assert caught.value.status == 413
+    assert caught.value.path == "attachments"
+
+
+def test_the_largest_attachment_fits_what_an_inbox_reads(fed: Federation) -> None:
+    content = bytes(range(256)) * (MAX_ATTACHMENT_BYTES // 256)
+    item = _attached(Attachment("evd_1", "subscriber", "application/octet-stream", content))
+    prepared = fed.gate.prepare(item, agreement=agreement(), seal_to=fed.fr_encryption)
+    assert len(prepared.data) <= MAX_ENVELOPE_BYTES
+
+
+def test_malformed_attachments_are_input_errors(fed: Federation) -> None:
+    # a name is an id, never a (personal) file name
+    named = _attached(Attachment("listing 42.png", "subscriber", "not a type", BYTES))
+    with pytest.raises(InvalidInput) as caught:
+        fed.gate.prepare(named, agreement=agreement())
+    assert [e.path for e in caught.value.errors] == ["attachments[0].name", "attachments[0].media_type"]
+    twice = _attached(*[Attachment("evd_1", "subscriber", "image/png", BYTES)] * 2)
+    with pytest.raises(InvalidInput) as again:
+        fed.gate.prepare(twice, agreement=agreement())
+    assert [e.path for e in again.value.errors] == ["attachments[1].name"]
+
+
+def test_a_caller_may_fix_the_message_id(fed: Federation) -> None:
+    prepared = fed.gate.prepare(_item(message_id="msg_fixed_1"), agreement=agreement())
+    assert prepared.message_id == "msg_fixed_1"
+    inbound = open_message(prepared.data, keys=fed.keys, recipient="FR", at=fed.clock.now())
+    assert inbound.message.message_id == "msg_fixed_1"
