@@ -19,7 +19,7 @@ from comity.alerts.model import AlertAudience, AlertSeverity
 from comity.alerts.service import raise_alert
 from comity.errors import ComityError, FieldError, InvalidInput
 from comity.federation import directory, dispatch
-from comity.federation.inbox import MAX_MESSAGE_BYTES, Received, receive, receive_many
+from comity.federation.inbox import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Received, receive, receive_many
 from comity.federation.model import Peer, ReceivedMessage
 from comity.federation.schemas import PeerCreate, PeerRead, ReceivedRead, TrustImportRead
 from comity.identity.principal import SYSTEM_ACTOR, Principal
@@ -47,6 +47,13 @@ class PayloadTooLarge(ComityError):
     status = 413
     title = "Payload too large"
     type_slug = "payload-too-large"
+
+
+def _refuse_declared_size(request: Request, limit: int, what: str) -> None:
+    """Refuse a body whose declared length is over ``limit`` before reading any of it."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"{what} is at most {limit} bytes; {declared} declared")
 
 
 def _alert(container: Container, data: bytes, error: CodedVerificationError) -> None:
@@ -103,6 +110,7 @@ async def inbox(request: Request, container: Container = Depends(get_container))
 
     Public: the signature by a peer's node key authenticates the sender, not a bearer token.
     """
+    _refuse_declared_size(request, MAX_MESSAGE_BYTES, "a message")
     data = await request.body()
     if len(data) > MAX_MESSAGE_BYTES:
         raise PayloadTooLarge(f"a message is at most {MAX_MESSAGE_BYTES} bytes")
@@ -144,9 +152,10 @@ async def inbox_batch(request: Request, container: Container = Depends(get_conta
     Answers ``{"results": [...]}`` in order, each ``{"status": 200, "receipt"}`` or ``{"status", "code",
     "detail"}``: one refused message does not refuse the others.
     """
+    _refuse_declared_size(request, MAX_BATCH_BYTES, "a batch")
     raw = await request.body()
-    if len(raw) > MAX_MESSAGE_BYTES * 8:
-        raise PayloadTooLarge(f"a batch is at most {MAX_MESSAGE_BYTES * 8} bytes")
+    if len(raw) > MAX_BATCH_BYTES:
+        raise PayloadTooLarge(f"a batch is at most {MAX_BATCH_BYTES} bytes")
     try:
         document = json.loads(raw)
         encoded = document["messages"]
@@ -159,7 +168,8 @@ async def inbox_batch(request: Request, container: Container = Depends(get_conta
         ) from None
     if not 0 < len(items) <= MAX_BATCH or any(len(i) > MAX_MESSAGE_BYTES for i in items):
         raise InvalidInput(
-            "batch size", [FieldError("messages", f"1 to {MAX_BATCH} messages of at most 1 MiB")]
+            "batch size",
+            [FieldError("messages", f"1 to {MAX_BATCH} messages of at most {MAX_MESSAGE_BYTES} bytes")],
         )
     results = await run_in_threadpool(_receive_batch, container, items)
     return JSONResponse({"results": results}, status_code=200)

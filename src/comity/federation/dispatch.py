@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,7 +61,9 @@ BATCH = 200
 HANDLER_MODULES: tuple[str, ...] = (
     "comity.federation.dispatch",
     "comity.assistance_requests.federated",
-    "comity.custody.federated",
+    "comity.assistance_requests.mirror",
+    "comity.custody.transfer_receive",
+    "comity.custody.retraction",
     "comity.federation.pseudonyms",
 )
 
@@ -98,11 +100,7 @@ def register_handler(kind: str) -> Callable[[Handler], Handler]:
 def handlers() -> dict[str, Handler]:
     """Every registered handler, importing the feature modules that register them."""
     for module in HANDLER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # a module that exists but fails to import is a real error
-                raise
+        importlib.import_module(module)
     return dict(_HANDLERS)
 
 
@@ -132,11 +130,36 @@ def _delivered_evidence(message: ReceivedMessage) -> Evidence:
     return evidence_from_envelope(Envelope.from_obj(receipt["evidence"][-1]), "receipt.evidence[-1]")
 
 
-def _send_retrieval(session: Session, context: HandlerContext, message: ReceivedMessage) -> None:
-    """Queue the signed RETRIEVAL evidence of ``message`` back to its sender."""
+def reply(
+    session: Session,
+    context: HandlerContext,
+    message: ReceivedMessage,
+    *,
+    kind: str,
+    tlp: Tlp,
+    facts: Mapping[str, Any],
+    subject_type: str,
+    subject_id: str,
+) -> None:
+    """Answer ``message``'s sender, under the agreement it came under, through the egress gate and outbox."""
     from comity.federation import outbound
     from comity.transport.egress import Outbound
 
+    outbound.send(
+        session,
+        clock=context.clock,
+        actor=SYSTEM_ACTOR,
+        keystore=context.keystore,
+        node=context.node,
+        item=Outbound(kind=kind, recipient=message.sender, tlp=tlp, facts=facts),
+        agreement_id=message.agreement_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+    )
+
+
+def _send_retrieval(session: Session, context: HandlerContext, message: ReceivedMessage) -> None:
+    """Queue the signed RETRIEVAL evidence of ``message`` back to its sender."""
     signer = signer_for(
         session,
         keystore=context.keystore,
@@ -155,19 +178,13 @@ def _send_retrieval(session: Session, context: HandlerContext, message: Received
         signer=signer,
     )
     assert evidence.signed is not None  # signed above
-    outbound.send(
+    reply(
         session,
-        clock=context.clock,
-        actor=SYSTEM_ACTOR,
-        keystore=context.keystore,
-        node=context.node,
-        item=Outbound(
-            kind=DELIVERY_EVIDENCE_KIND,
-            recipient=message.sender,
-            tlp=Tlp.AMBER,
-            facts={"message_id": message.message_id, "evidence": evidence.signed.to_obj()},
-        ),
-        agreement_id=message.agreement_id,
+        context,
+        message,
+        kind=DELIVERY_EVIDENCE_KIND,
+        tlp=Tlp.AMBER,
+        facts={"message_id": message.message_id, "evidence": evidence.signed.to_obj()},
         subject_type="federation_message",
         subject_id=message.message_id,
     )

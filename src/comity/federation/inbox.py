@@ -44,8 +44,13 @@ from comity.transport.evidence import make_evidence
 from comity.transport.interface import Evidence, EvidenceType
 from comity.transport.message import DEFAULT_MAX_SKEW, InboundMessage, digest_of, open_message
 
-#: Largest message the inbox reads (a request with its data, or an evidence manifest; bytes go elsewhere).
-MAX_MESSAGE_BYTES = 1 << 20
+#: Largest message the inbox reads: 16 MiB, the largest envelope a node parses
+#: (``comity.signing.envelope.MAX_ENVELOPE_BYTES``). An evidence transfer carries its bytes in the message
+#: (base64 inside a sealed body inside a signed envelope, about x2.37), so the egress gate bounds them at
+#: ``comity.transport.egress.MAX_ATTACHMENT_BYTES`` (6 MiB raw); larger items need a chunked channel.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+#: Largest batch body (``/federation/inbox/batch``): many small messages, not many transfers.
+MAX_BATCH_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from comity.agreements.service import get_agreement
 from comity.clock import Clock
 from comity.errors import ComityError
 from comity.federation.directory import PeerKeys, active_peer
+from comity.federation.pseudonyms import SharedPseudonymSecrets
 from comity.keys.keystore import Keystore
 from comity.keys.queries import signer_for
 from comity.outbox import service as outbox
@@ -66,8 +67,14 @@ def send(
         session, keystore=keystore, purpose=KeyPurpose.NODE_SIGNING, jurisdiction=node, at=now
     )
     # ``prepare`` never uses the gate's transport (the outbox worker carries the bytes); the gate wants one.
+    # Pseudonyms under the key the agreement's parties share (never a key of this node alone: see
+    # ``comity.federation.pseudonyms``), so that exact matches link on the peer's node too.
     gate = EgressGate(
-        node=node, signer=signer, clock=clock, secrets=keystore, transport=InProcessNetwork().transport(node)
+        node=node,
+        signer=signer,
+        clock=clock,
+        secrets=SharedPseudonymSecrets(session, keystore, node=node, clock=clock),
+        transport=InProcessNetwork().transport(node),
     )
     prepared = gate.prepare(item, agreement=agreement, seal_to=seal_to)
     row = outbox.enqueue(
