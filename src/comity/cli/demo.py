@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -43,13 +44,92 @@ def _limits(decision: dict[str, Any]) -> str:
     return "\n".join(out) or "—"
 
 
+def _federated(
+    *,
+    serve: bool,
+    json_out: bool,
+    home: Path | None,
+    database_url_base: str | None,
+    keep_databases: bool | None,
+    timeout: float,
+) -> None:
+    """``comity demo --federated``: three node processes and a witness, one request end to end."""
+    from comity.demo import federated
+
+    def ready(info: dict[str, Any]) -> None:
+        typer.echo("The nodes keep running (Ctrl-C stops them):", err=json_out)
+        for name, url in info["urls"].items():
+            typer.echo(f"  {name}: {url}", err=json_out)
+        typer.echo("API tokens for this run (shown once):", err=json_out)
+        for code, tokens in info["tokens"].items():
+            for username, token in tokens.items():
+                typer.echo(f"  {code} {username}: {token}", err=json_out)
+
+    options = federated.Options(
+        home=home,
+        database_url_base=database_url_base,
+        keep_databases=keep_databases,
+        timeout=timeout,
+        keep_running=serve,
+        on_ready=ready if serve else None,
+    )
+    with cli_errors():
+        summary = federated.run(options)
+    if json_out:
+        print_json(summary)
+        return
+    console = Console(width=None if Console().is_terminal else 150)
+    console.print(
+        f"[bold]Comity federated demo[/bold] · three nodes (IE, DE, FR) on {summary['databases']}, "
+        f"FR also a witness · {summary['wall_seconds']} s"
+    )
+    for number, stage in enumerate(summary["stages"], start=1):
+        extras = ", ".join(f"{k}: {v}" for k, v in stage.items() if k not in {"stage", "what", "seconds"})
+        line = f"  {number}. [{stage['stage']}] {stage['what']} ({stage['seconds']} s)"
+        console.print(escape(line + (f"; {extras}" if extras else "")))
+    console.print(
+        f"request {summary['request_id']}: IE {summary['statuses']['IE']}, DE {summary['statuses']['DE']}; "
+        f"{summary['messages_sent']} messages sent, {summary['delivered']} delivered, "
+        f"{summary['receipts']} receipts, {summary['failures']} failures"
+    )
+
+
 def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="serve the pages after the story"),
     json_out: bool = typer.Option(False, "--json", help="print the story as JSON"),
     host: str = typer.Option("127.0.0.1"),
     port: int = typer.Option(8000),
+    federated: bool = typer.Option(
+        False,
+        "--federated",
+        help="three nodes (IE, DE, FR) in their own processes, FR also a witness; one request end to end",
+    ),
+    home: Path | None = typer.Option(
+        None, "--home", help="with --federated: an empty folder for the nodes (default: a temporary one)"
+    ),
+    database_url_base: str | None = typer.Option(
+        None,
+        "--database-url-base",
+        help="with --federated: a PostgreSQL URL; each node gets a new database on that server",
+    ),
+    keep_databases: bool | None = typer.Option(
+        None,
+        "--keep-databases/--drop-databases",
+        help="with --database-url-base: keep the nodes' databases afterwards (default: only with --home)",
+    ),
+    timeout: float = typer.Option(90.0, "--timeout", min=1, help="with --federated: seconds per stage"),
 ) -> None:
     """Set up (or reuse) a demo node, show what the policy engine decides, then serve the pages."""
+    if federated:
+        _federated(
+            serve=serve,
+            json_out=json_out,
+            home=home,
+            database_url_base=database_url_base,
+            keep_databases=keep_databases,
+            timeout=timeout,
+        )
+        return
     settings = Settings()
     with cli_errors():
         container = open_container()

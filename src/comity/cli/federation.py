@@ -1,8 +1,10 @@
-"""``comity federation``: the peer directory, importing a peer's trust store, sending and reading messages."""
+"""``comity federation``: the peer directory, importing a peer's trust store, sending and reading messages,
+and the pseudonym keys shared by an agreement's parties."""
 
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,9 @@ from sqlalchemy import select
 
 from comity.cli.common import cli_errors, guarded, open_container, print_json
 from comity.errors import FieldError, InvalidInput
-from comity.federation import directory
+from comity.federation import directory, pseudonyms
 from comity.federation.model import Peer, ReceivedMessage
-from comity.federation.nodeconfig import NodeConfig, apply
+from comity.federation.nodeconfig import NodeConfig, apply, open_node
 from comity.federation.outbound import send as federation_send
 from comity.keys.keystore import Keystore
 from comity.transport.egress import Outbound
@@ -27,6 +29,11 @@ messages_app = typer.Typer(help="Messages received from peers.", no_args_is_help
 app.add_typer(peers_app, name="peers")
 app.add_typer(trust_app, name="trust")
 app.add_typer(messages_app, name="messages")
+pseudonym_keys_app = typer.Typer(
+    help="Pseudonym keys shared by an agreement's parties (never shown: fingerprints only).",
+    no_args_is_help=True,
+)
+app.add_typer(pseudonym_keys_app, name="pseudonym-keys")
 
 #: The CLI acts as the node administrator at the console (recorded as such in the audit trail).
 _ACTOR = "cli:administrator"
@@ -213,21 +220,101 @@ def messages_list(as_json: bool = typer.Option(False, "--json")) -> None:
         typer.echo(f"{m['received_at']}  {m['sender']}  {m['type']}  {m['message_id']}")
 
 
-def _configured(config: Path) -> tuple[Container, dict[str, int]]:
-    """Open the node a config file describes, migrate it and apply the file (keys, trust, peers)."""
-    from comity.migrations import upgrade
+def _distribution_dict(report: pseudonyms.Distribution) -> dict[str, Any]:
+    return {"generated": report.generated, "sent": report.sent, "errors": report.errors}
 
-    node = NodeConfig.load(config)
-    container = Container.from_settings(node.settings())
-    upgrade(container.engine)
+
+@pseudonym_keys_app.command("list")
+@guarded
+def pseudonym_keys_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The shared pseudonym keys this node holds: agreement, version, generation, origin, fingerprint."""
+    container = open_container()
+    keystore = Keystore.for_settings(container.settings)
     with container.transaction() as session:
-        done = apply(
-            node,
+        out = [
+            {
+                "agreement": key.agreement_id,
+                "version": key.agreement_version,
+                "generation": key.generation,
+                "origin": key.origin,
+                "fingerprint": pseudonyms.key_fingerprint(keystore, key),
+                "created_at": key.created_at,
+                "retired_at": key.retired_at,
+            }
+            for key in pseudonyms.list_keys(session)
+        ]
+    if as_json:
+        print_json(out)
+        return
+    for k in out:
+        state = f"retired {k['retired_at']}" if k["retired_at"] else "in use"
+        typer.echo(
+            f"{k['agreement']} v{k['version']} gen {k['generation']}  {k['origin']}  {k['fingerprint']}  "
+            f"created {k['created_at']}  {state}"
+        )
+
+
+@pseudonym_keys_app.command("distribute")
+@guarded
+def pseudonym_keys_distribute(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Generate and send the keys this node stewards (what the worker job does on each tick)."""
+    container = open_container()
+    with container.transaction() as session:
+        report = pseudonyms.ensure_distributed(
             session,
             clock=container.clock,
-            actor=_ACTOR,
             keystore=Keystore.for_settings(container.settings),
+            node=container.settings.node_jurisdiction,
+            actor=_ACTOR,
         )
+        out = _distribution_dict(report)
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(f"{len(report.generated)} key(s) generated, {len(report.sent)} message(s) queued")
+    for subject, error in report.errors.items():
+        typer.echo(f"not sent: {subject}: {error}", err=True)
+
+
+@pseudonym_keys_app.command("rotate")
+@guarded
+def pseudonym_keys_rotate(
+    agreement: str = typer.Option(..., "--agreement", help="the agreement whose key to rotate"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """On the agreement's steward: retire its current key, make the next generation and send it."""
+    container = open_container()
+    keystore = Keystore.for_settings(container.settings)
+    with container.transaction() as session:
+        key, report = pseudonyms.rotate(
+            session,
+            clock=container.clock,
+            keystore=keystore,
+            node=container.settings.node_jurisdiction,
+            actor=_ACTOR,
+            agreement_id=agreement,
+        )
+        out = {
+            "agreement": key.agreement_id,
+            "version": key.agreement_version,
+            "generation": key.generation,
+            "fingerprint": pseudonyms.key_fingerprint(keystore, key),
+            **_distribution_dict(report),
+        }
+    if as_json:
+        print_json(out)
+        return
+    typer.echo(
+        f"{out['agreement']} v{out['version']} now at generation {out['generation']} ({out['fingerprint']}); "
+        f"{len(report.sent)} message(s) queued"
+    )
+    for subject, error in report.errors.items():
+        typer.echo(f"not sent: {subject}: {error}", err=True)
+
+
+def _configured(config: Path) -> tuple[Container, dict[str, int]]:
+    """Open the node a config file describes, migrate it and apply the file (keys, trust, peers)."""
+    _node, container, done = open_node(config, actor=_ACTOR)
     return container, done
 
 
@@ -250,14 +337,107 @@ def serve(
     config: Path = typer.Option(..., "--config", help="the node's TOML config file"),
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     port: int = typer.Option(8000, help="port to listen on"),
+    worker: bool | None = typer.Option(
+        None,
+        "--worker/--no-worker",
+        help="also run the worker's jobs in a background thread (default: the file's `worker`, false)",
+    ),
+    worker_interval: float | None = typer.Option(
+        None, "--worker-interval", min=0.01, help="seconds between ticks (default: the file's)"
+    ),
 ) -> None:
-    """Run one node from its config file: migrate, apply the file, then serve the API and pages."""
+    """Run one node from its config file: migrate, apply the file, then serve the API and pages (with
+    --worker, also the worker's jobs, in a background thread that stops with the server)."""
     import uvicorn
 
     from comity.logs import configure as configure_logging
     from comity.web.app import create_app
+    from comity.worker.background import BackgroundWorker
 
     with cli_errors():
-        container, _done = _configured(config)
+        node, container, _done = open_node(config, actor=_ACTOR)
     configure_logging(container.settings.log_level, container.settings.log_format)
-    uvicorn.run(create_app(container=container), host=host, port=port, log_config=None)
+    background: BackgroundWorker | None = None
+    if node.worker if worker is None else worker:
+        background = BackgroundWorker(
+            container, interval=worker_interval or node.worker_interval, extra=node.worker_jobs()
+        )
+        background.start()
+        # uvicorn shuts down gracefully on SIGTERM, then raises the signal again: end with exit code 0
+        # through this handler instead, once the worker thread finished its tick (below).
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(create_app(container=container), host=host, port=port, log_config=None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if background is not None:
+            background.stop()
+        container.engine.dispose()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+@app.command("bootstrap")
+@guarded
+def bootstrap(
+    config: Path = typer.Option(..., "--config", help="the node's TOML config file"),
+    export_to: Path = typer.Option(
+        ...,
+        "--export-to",
+        help="folder to write this node's trust store (CODE.json) and log vkey (CODE.vkey)",
+    ),
+    demo_agreements: bool = typer.Option(
+        False,
+        "--demo-agreements",
+        help="install the bundled (illustrative) agreements, approved by the console: for demos only",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """First start of a node: migrate, create its keys, export what its peers and witnesses need.
+
+    Peers named in the file are not applied yet (their trust stores may not exist); ``comity serve
+    --config FILE`` applies them. Idempotent: run it on every start of a deployment's init step.
+    """
+    from comity.agreements.service import install_bundled
+    from comity.keys.truststore import export_trust_store
+    from comity.migrations import upgrade
+    from comity.translog import service as translog
+
+    node = NodeConfig.load(config)
+    container = Container.from_settings(node.settings())
+    upgrade(container.engine)
+    code = node.jurisdiction.upper()
+    keystore = Keystore.for_settings(container.settings)
+    with container.transaction() as session:
+        apply(
+            node.model_copy(update={"peers": [], "create_keys": True}),
+            session,
+            clock=container.clock,
+            actor=_ACTOR,
+            keystore=keystore,
+        )
+        installed = (
+            install_bundled(session, clock=container.clock, proposer=_ACTOR, approver="cli:auditor")
+            if demo_agreements
+            else {}
+        )
+    with container.transaction() as session:
+        trust = export_trust_store(session, clock=container.clock, keystore=keystore, jurisdictions=[code])
+        vkey = translog.log_vkey(session, settings=container.settings, at=container.clock.now())
+    container.engine.dispose()
+    export_to.mkdir(parents=True, exist_ok=True)
+    (export_to / f"{code.lower()}.json").write_bytes(trust)
+    (export_to / f"{code.lower()}.vkey").write_text(vkey + "\n", encoding="utf-8")
+    out = {
+        "jurisdiction": code,
+        "trust_store": str(export_to / f"{code.lower()}.json"),
+        "log_vkey": vkey,
+        "agreements": installed,
+    }
+    if as_json:
+        print_json(out)
+    else:
+        typer.echo(f"{code}: trust store and log vkey written to {export_to}")

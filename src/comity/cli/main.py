@@ -67,11 +67,25 @@ def serve(
         "--config",
         help="run the node described by this TOML file (name, jurisdiction, database, peers)",
     ),
+    worker: bool | None = typer.Option(
+        None,
+        "--worker/--no-worker",
+        help="with --config: also run the worker's jobs in a background thread (default: the file's)",
+    ),
+    worker_interval: float | None = typer.Option(
+        None, "--worker-interval", min=0.01, help="with --config: seconds between the worker's ticks"
+    ),
 ) -> None:
     """Serve the API and web pages (migrations are applied first)."""
     if config is not None:
-        federation_cli.serve(config=config, host=host, port=port)
+        federation_cli.serve(
+            config=config, host=host, port=port, worker=worker, worker_interval=worker_interval
+        )
         return
+    if worker:
+        from comity.cli.common import fail
+
+        fail("--worker needs --config FILE (or run `comity worker` beside the server)")
     import uvicorn
 
     from comity.web.app import create_app

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from comity.outbox.service import Deliverer, deliver_due
@@ -31,6 +32,7 @@ JOB_MODULES: tuple[str, ...] = (
     "comity.translog.jobs",
     "comity.custody.jobs",
     "comity.federation.jobs",
+    "comity.federation.pseudonyms",
 )
 
 
@@ -70,10 +72,13 @@ class TickReport:
     errors: dict[str, str]
 
 
-def tick(container: Container, *, only: tuple[str, ...] = ()) -> TickReport:
-    """Run every registered job once (or only those named)."""
+def tick(
+    container: Container, *, only: tuple[str, ...] = (), extra: Mapping[str, Job] | None = None
+) -> TickReport:
+    """Run every registered job once (or only those named), and the ``extra`` jobs of this run (e.g. the
+    witnessing a node's config file asks for)."""
     report = TickReport(done={}, errors={})
-    for name, job in sorted(jobs().items()):
+    for name, job in sorted((jobs() | dict(extra or {})).items()):
         if only and name not in only:
             continue
         try:
@@ -84,11 +89,18 @@ def tick(container: Container, *, only: tuple[str, ...] = ()) -> TickReport:
     return report
 
 
-def run_forever(container: Container, *, interval: float = 1.0) -> None:
-    """Tick every ``interval`` seconds until interrupted."""
-    while True:
+def run_forever(
+    container: Container,
+    *,
+    interval: float = 1.0,
+    stop: threading.Event | None = None,
+    extra: Mapping[str, Job] | None = None,
+) -> None:
+    """Tick every ``interval`` seconds until interrupted (or until ``stop`` is set)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
         started = time.monotonic()
-        report = tick(container)
+        report = tick(container, extra=extra)
         if any(report.done.values()) or report.errors:
             log.info("worker tick", extra={"done": report.done, "errors": report.errors})
-        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        stop.wait(max(0.0, interval - (time.monotonic() - started)))
