@@ -4,10 +4,13 @@ Each envelope is minimised by the egress gate, signed (Ed25519) and sealed (X255
 sending node (in this process), POSTed over loopback HTTP to the receiving node (a ``comity serve``
 process with its own home and SQLite file), where it is verified against the imported trust store,
 decrypted, deduplicated, stored with its audit event and answered by a receipt with two signed evidences;
-the sender verifies each receipt. No batching: one envelope per HTTP request, a few requests in flight.
+the sender verifies each receipt: one envelope per HTTP request, or batches of them.
 
 - ``http``: envelopes/s end to end, and p50/p99 of the in-node handling time as the receiving node's
   access log measures it (request in to response out).
+- ``outbox``: the same exchange driven by the sending node's own outbox worker (``deliver_due`` with the
+  HTTP deliverer, which carries a backlog for one peer in batch requests, two in flight), every
+  receipt verified and recorded on the outbox row.
 - ``bare``: sign + seal + verify + open of the same envelopes in one thread, no HTTP, no database.
 
 Targets (issue 5): at least 1,000 envelopes/s on 2 cores with p99 in-node handling under 20 ms.
@@ -34,7 +37,7 @@ import httpx
 from comity.agreements.service import get_agreement, install_bundled
 from comity.clock import SystemClock
 from comity.config import Settings
-from comity.federation import directory
+from comity.federation import directory, outbound
 from comity.federation.inbox import decryption_keys
 from comity.federation.receipts import verify_receipt
 from comity.identity.principal import SYSTEM_ACTOR
@@ -43,6 +46,7 @@ from comity.keys.keystore import Keystore
 from comity.keys.queries import signer_for
 from comity.keys.truststore import export_trust_store
 from comity.migrations import upgrade
+from comity.outbox.service import BATCHES_IN_FLIGHT, MAX_BATCH, deliver_due
 from comity.signing.keys import KeyPurpose, KeyRing
 from comity.transport.egress import EgressGate, Outbound
 from comity.transport.inprocess import InProcessNetwork
@@ -55,6 +59,9 @@ TARGET_P99_MS = 20.0
 AGREEMENT = "eev-eu5"
 IN_FLIGHT = 2
 BATCH = 100
+#: The sender's own outbox worker, as ``comity worker`` runs it: messages claimed per sweep, per batch.
+OUTBOX_SWEEP = MAX_BATCH * BATCHES_IN_FLIGHT
+OUTBOX_BATCH = MAX_BATCH
 
 
 def _node(code: str, home: Path) -> Container:
@@ -210,6 +217,44 @@ def _exchange(url: str, envelopes: list[bytes], ring: KeyRing, batch: int) -> fl
     return time.perf_counter() - started
 
 
+def _through_outbox(sender: Container, count: int) -> float:
+    """Seconds for the sender's outbox worker to deliver ``count`` queued messages (its real deliverer).
+
+    The messages are queued first through ``federation.outbound.send`` (egress gate, sign, seal, outbox
+    row); the clock runs from the first delivery sweep to the last receipt verified and recorded.
+    """
+    keystore = Keystore.for_settings(sender.settings)
+    with sender.transaction() as session:
+        for index in range(count):
+            item = Outbound(
+                kind="production_request",
+                recipient="DE",
+                tlp=Tlp.AMBER_STRICT,
+                facts={"request_id": f"req_bench_{index}", "offence": "counterfeit_goods"},
+                data={"subscriber": {"email": "seller@example.org", "name": "A. Seller"}},
+            )
+            outbound.send(
+                session,
+                clock=sender.clock,
+                actor=SYSTEM_ACTOR,
+                keystore=keystore,
+                node="IE",
+                item=item,
+                agreement_id=AGREEMENT,
+                subject_type="bench",
+                subject_id=f"b{index}",
+            )
+    deliverers = {outbound.CHANNEL: outbound.HttpFederationDeliverer(sender)}
+    delivered = 0
+    started = time.perf_counter()
+    while delivered < count:
+        sweep = deliver_due(sender.sessions, clock=sender.clock, deliverers=deliverers, limit=OUTBOX_SWEEP)
+        if sweep.failed or sweep.retried:
+            raise RuntimeError(f"outbox delivery failed: {sweep}")
+        delivered += sweep.delivered
+    return time.perf_counter() - started
+
+
 def _percentiles(durations: list[float]) -> tuple[float, float]:
     if not durations:
         return 0.0, 0.0
@@ -247,6 +292,22 @@ def run(quick: bool = False) -> dict[str, Any]:
                 "request_p99_ms": p99,
                 "per_envelope_p99_ms": round(p99 / batch, 3),
             }
+        log_path = folder / "de-outbox.log"
+        server = _serve(de, port, log_path)
+        try:
+            elapsed = _through_outbox(ie, count)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        p50, p99 = _percentiles(_inbox_durations(log_path, "/api/v1/federation/inbox/batch"))
+        result["outbox"] = {
+            "batch": OUTBOX_BATCH,
+            "in_flight": BATCHES_IN_FLIGHT,
+            "envelopes_per_s": round(count / elapsed, 1),
+            "request_p50_ms": p50,
+            "request_p99_ms": p99,
+            "per_envelope_p99_ms": round(p99 / OUTBOX_BATCH, 3),
+        }
         result["bare_sign_seal_verify_open_per_s"] = round(_bare(ie, de, min(count, 1000)), 1)
         ie.engine.dispose()
         de.engine.dispose()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +56,20 @@ class Deliverer(Protocol):
     """Carries one channel's messages (a peer node, a platform's endpoint, a mail server)."""
 
     def deliver(self, message: OutboxMessage) -> DeliveryResult: ...
+
+
+@runtime_checkable
+class BatchDeliverer(Deliverer, Protocol):
+    """A deliverer that can also carry several messages for one destination in one exchange."""
+
+    def deliver_batch(self, messages: Sequence[OutboxMessage]) -> list[DeliveryResult | DeliveryError]:
+        """One outcome per message, in order: its result, or the error that message met."""
+        ...
+
+
+#: Most messages handed to ``deliver_batch`` at once, and how many batches may be in flight together.
+MAX_BATCH = 100
+BATCHES_IN_FLIGHT = 2
 
 
 def enqueue(
@@ -143,6 +158,43 @@ class SweepResult:
     failed: int = 0
 
 
+def _detached(sessions: sessionmaker[Session], ids: Sequence[str]) -> list[OutboxMessage]:
+    """Detached copies of the claimed rows, for deliverers: no transaction is held during I/O."""
+    with transaction(sessions) as session:
+        rows = {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+        for row in rows.values():
+            session.expunge(row)
+    return [rows[i] for i in ids]
+
+
+def _outcome(
+    deliverer: Deliverer | None, channel: str, attempt: DeliveryResult | DeliveryError | None
+) -> tuple[str | None, Mapping[str, Any], bool]:
+    """(error, evidence, permanent) of one delivery attempt."""
+    if deliverer is None:
+        return f"no deliverer for channel {channel!r}", {}, False
+    if isinstance(attempt, DeliveryError):
+        return str(attempt)[:500], {}, isinstance(attempt, PermanentDeliveryError)
+    assert attempt is not None
+    return None, attempt.evidence, False
+
+
+def _groups(claimed: Sequence[tuple[str, str, str]], deliverers: Mapping[str, Deliverer]) -> list[list[str]]:
+    """Claimed ids in claim order, grouped per (channel, destination) where the deliverer batches."""
+    groups: list[list[str]] = []
+    open_groups: dict[tuple[str, str], list[str]] = {}
+    for message_id, channel, destination in claimed:
+        if not isinstance(deliverers.get(channel), BatchDeliverer):
+            groups.append([message_id])
+            continue
+        group = open_groups.get((channel, destination))
+        if group is None or len(group) >= MAX_BATCH:
+            group = open_groups[(channel, destination)] = []
+            groups.append(group)
+        group.append(message_id)
+    return groups
+
+
 def deliver_due(
     sessions: sessionmaker[Session],
     *,
@@ -150,43 +202,78 @@ def deliver_due(
     deliverers: Mapping[str, Deliverer],
     limit: int = 100,
 ) -> SweepResult:
-    """One delivery sweep: claim, deliver outside the transaction, record each outcome in its own."""
+    """One delivery sweep: claim, deliver outside the transaction, record the outcomes.
+
+    Messages for one destination of a channel whose deliverer batches (``BatchDeliverer``) go in one
+    exchange, in claim order, and their outcomes are recorded in one transaction; others one by one.
+    """
     with transaction(sessions) as session:
-        claimed = [(m.id, m.channel) for m in claim_due(session, now=clock.now(), limit=limit)]
+        claimed = [(m.id, m.channel, m.destination) for m in claim_due(session, now=clock.now(), limit=limit)]
     result = SweepResult()
-    for message_id, channel in claimed:
-        with transaction(sessions) as session:
-            message = session.get(OutboxMessage, message_id)
-            assert message is not None
-            session.expunge(message)  # a detached copy for the deliverer; no transaction held during I/O
-        deliverer = deliverers.get(channel)
-        error: str | None = None
-        permanent = False
-        evidence: Mapping[str, Any] = {}
-        if deliverer is None:
-            error = f"no deliverer for channel {channel!r}"
-        else:
-            try:
-                evidence = deliverer.deliver(message).evidence
-            except DeliveryError as exc:
-                error = str(exc)[:500]
-                permanent = isinstance(exc, PermanentDeliveryError)
-        with transaction(sessions) as session:
+    groups = [_detached(sessions, group) for group in _groups(claimed, deliverers)]
+    # Batches go out up to BATCHES_IN_FLIGHT at a time (the peer's inbox works on one while this worker
+    # verifies and records the other); outcomes are recorded in claim order, each group in one transaction.
+    with ThreadPoolExecutor(BATCHES_IN_FLIGHT, thread_name_prefix="outbox") as pool:
+        pending = [
+            pool.submit(_carry, deliverers.get(g[0].channel), g)
+            if len(g) > 1 and isinstance(deliverers.get(g[0].channel), BatchDeliverer)
+            else None
+            for g in groups
+        ]
+        for messages, future in zip(groups, pending, strict=True):
+            deliverer = deliverers.get(messages[0].channel)
+            attempts = future.result() if future is not None else _carry(deliverer, messages)
+            _record_group(
+                sessions, clock=clock, deliverer=deliverer, messages=messages, attempts=attempts, into=result
+            )
+    return result
+
+
+def _carry(
+    deliverer: Deliverer | None, messages: Sequence[OutboxMessage]
+) -> list[DeliveryResult | DeliveryError | None]:
+    """Hand ``messages`` (one destination) to their deliverer: as one batch where it can, else one by one."""
+    if deliverer is None:
+        return [None] * len(messages)
+    if len(messages) > 1 and isinstance(deliverer, BatchDeliverer):
+        return list(deliverer.deliver_batch(messages))
+    attempts: list[DeliveryResult | DeliveryError | None] = []
+    for message in messages:
+        try:
+            attempts.append(deliverer.deliver(message))
+        except DeliveryError as exc:
+            attempts.append(exc)
+    return attempts
+
+
+def _record_group(
+    sessions: sessionmaker[Session],
+    *,
+    clock: Clock,
+    deliverer: Deliverer | None,
+    messages: Sequence[OutboxMessage],
+    attempts: Sequence[DeliveryResult | DeliveryError | None],
+    into: SweepResult,
+) -> None:
+    with transaction(sessions) as session, session.no_autoflush:
+        # One query loads the group's rows; ``_record_outcome`` then finds them in the session.
+        session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_([m.id for m in messages]))).all()
+        for message, attempt in zip(messages, attempts, strict=True):
+            error, evidence, permanent = _outcome(deliverer, message.channel, attempt)
             _record_outcome(
                 session,
                 clock=clock,
-                message_id=message_id,
+                message_id=message.id,
                 error=error,
                 evidence=evidence,
                 permanent=permanent,
             )
-        if error is None:
-            result.delivered += 1
-        elif permanent or message.attempts >= message.max_attempts:
-            result.failed += 1
-        else:
-            result.retried += 1
-    return result
+            if error is None:
+                into.delivered += 1
+            elif permanent or message.attempts >= message.max_attempts:
+                into.failed += 1
+            else:
+                into.retried += 1
 
 
 def _record_outcome(

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from comity.outbox.service import Deliverer, deliver_due
+from comity.outbox.service import BATCHES_IN_FLIGHT, MAX_BATCH, Deliverer, deliver_due
 from comity.web.container import Container
 
 log = logging.getLogger("comity.worker")
@@ -62,7 +62,10 @@ def deliver_outbox(container: Container) -> int:
     """Deliver due outbox messages through the registered deliverers."""
     jobs()  # make sure every feature registered its deliverers
     deliverers = {channel: factory(container) for channel, factory in _DELIVERERS.items()}
-    result = deliver_due(container.sessions, clock=container.clock, deliverers=deliverers)
+    # A sweep claims enough for every batch in flight to be full (a backlog for one peer drains in batches).
+    result = deliver_due(
+        container.sessions, clock=container.clock, deliverers=deliverers, limit=MAX_BATCH * BATCHES_IN_FLIGHT
+    )
     return result.delivered + result.failed
 
 
