@@ -46,7 +46,7 @@ from comity.keys.keystore import Keystore
 from comity.keys.queries import signer_for
 from comity.keys.truststore import export_trust_store
 from comity.migrations import upgrade
-from comity.outbox.service import BATCHES_IN_FLIGHT, MAX_BATCH, deliver_due
+from comity.outbox.service import BATCHES_IN_FLIGHT, BATCHING_SWEEP, MAX_BATCH, deliver_due
 from comity.signing.keys import KeyPurpose, KeyRing
 from comity.transport.egress import EgressGate, Outbound
 from comity.transport.inprocess import InProcessNetwork
@@ -60,7 +60,7 @@ AGREEMENT = "eev-eu5"
 IN_FLIGHT = 2
 BATCH = 100
 #: The sender's own outbox worker, as ``comity worker`` runs it: messages claimed per sweep, per batch.
-OUTBOX_SWEEP = MAX_BATCH * BATCHES_IN_FLIGHT
+OUTBOX_SWEEP = BATCHING_SWEEP
 OUTBOX_BATCH = MAX_BATCH
 
 

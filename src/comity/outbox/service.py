@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -70,6 +70,11 @@ class BatchDeliverer(Deliverer, Protocol):
 #: Most messages handed to ``deliver_batch`` at once, and how many batches may be in flight together.
 MAX_BATCH = 100
 BATCHES_IN_FLIGHT = 2
+#: Messages a worker sweep claims on batching channels (ten full batches: a backlog drains without the
+#: pipeline stopping every two batches) and on the others (one by one: a slow mail server must not hold
+#: more under its lease than it can carry before the lease ends).
+BATCHING_SWEEP = MAX_BATCH * 10
+SINGLE_SWEEP = 100
 
 
 def enqueue(
@@ -135,12 +140,19 @@ def backoff(attempt: int, rng: Callable[[], float] = random.random) -> timedelta
     return timedelta(seconds=ceiling.total_seconds() * rng())
 
 
-def claim_due(session: Session, *, now: datetime, limit: int = 100) -> Sequence[OutboxMessage]:
-    """Claim up to ``limit`` due messages under a lease. Concurrent workers claim disjoint sets."""
+def claim_due(
+    session: Session, *, now: datetime, limit: int = 100, channels: Collection[str] | None = None
+) -> Sequence[OutboxMessage]:
+    """Claim up to ``limit`` due messages (of ``channels``, if given) under a lease.
+
+    Concurrent workers claim disjoint sets.
+    """
     due = ((OutboxMessage.status == OutboxStatus.PENDING.value) & (OutboxMessage.available_at <= now)) | (
         (OutboxMessage.status == OutboxStatus.DELIVERING.value) & (OutboxMessage.lease_until <= now)
     )
     stmt = select(OutboxMessage).where(due).order_by(OutboxMessage.available_at).limit(limit)
+    if channels is not None:
+        stmt = stmt.where(OutboxMessage.channel.in_(list(channels)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     messages = session.scalars(stmt).all()
@@ -201,14 +213,18 @@ def deliver_due(
     clock: Clock,
     deliverers: Mapping[str, Deliverer],
     limit: int = 100,
+    channels: Collection[str] | None = None,
 ) -> SweepResult:
-    """One delivery sweep: claim, deliver outside the transaction, record the outcomes.
+    """One delivery sweep: claim (only ``channels``, if given), deliver outside the transaction, record.
 
     Messages for one destination of a channel whose deliverer batches (``BatchDeliverer``) go in one
     exchange, in claim order, and their outcomes are recorded in one transaction; others one by one.
     """
     with transaction(sessions) as session:
-        claimed = [(m.id, m.channel, m.destination) for m in claim_due(session, now=clock.now(), limit=limit)]
+        claimed = [
+            (m.id, m.channel, m.destination)
+            for m in claim_due(session, now=clock.now(), limit=limit, channels=channels)
+        ]
     result = SweepResult()
     groups = [_detached(sessions, group) for group in _groups(claimed, deliverers)]
     # Batches go out up to BATCHES_IN_FLIGHT at a time (the peer's inbox works on one while this worker

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from comity.outbox.service import BATCHES_IN_FLIGHT, MAX_BATCH, Deliverer, deliver_due
+from comity.outbox.service import BATCHING_SWEEP, SINGLE_SWEEP, BatchDeliverer, Deliverer, deliver_due
 from comity.web.container import Container
 
 log = logging.getLogger("comity.worker")
@@ -62,11 +62,23 @@ def deliver_outbox(container: Container) -> int:
     """Deliver due outbox messages through the registered deliverers."""
     jobs()  # make sure every feature registered its deliverers
     deliverers = {channel: factory(container) for channel, factory in _DELIVERERS.items()}
-    # A sweep claims enough for every batch in flight to be full (a backlog for one peer drains in batches).
-    result = deliver_due(
-        container.sessions, clock=container.clock, deliverers=deliverers, limit=MAX_BATCH * BATCHES_IN_FLIGHT
-    )
-    return result.delivered + result.failed
+    batching = [channel for channel, d in deliverers.items() if isinstance(d, BatchDeliverer)]
+    delivered = 0
+    # First the batching channels with a long sweep, then whatever else is due (one by one, a short sweep;
+    # a message of a channel without deliverer is claimed there and fails with its reason).
+    sweeps: tuple[tuple[list[str] | None, int], ...] = ((batching, BATCHING_SWEEP), (None, SINGLE_SWEEP))
+    for channels, limit in sweeps:
+        if channels == []:
+            continue
+        result = deliver_due(
+            container.sessions,
+            clock=container.clock,
+            deliverers=deliverers,
+            limit=limit,
+            channels=channels,
+        )
+        delivered += result.delivered + result.failed
+    return delivered
 
 
 @dataclass

@@ -175,3 +175,58 @@ def test_permanent_refusal_fails_at_once_and_alerts(container: Container) -> Non
         alerts = session.scalars(select(Alert).where(Alert.kind == "delivery_failed")).all()
         assert len(alerts) == 1
         assert "signature does not verify" in alerts[0].message
+
+
+class BatchRecorder(Recorder):
+    """A batching deliverer: records each batch it carried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    def deliver_batch(
+        self, messages: list[OutboxMessage]
+    ) -> list[service.DeliveryResult | service.DeliveryError]:
+        with self.lock:
+            self.batches.append([m.id for m in messages])
+        return [
+            service.DeliveryError("refused")
+            if m.payload == b"m1"
+            else service.DeliveryResult({"batch": True})
+            for m in messages
+        ]
+
+
+def test_a_sweep_limited_to_channels_claims_only_theirs(container: Container) -> None:
+    queued = _queue(container, 3)
+    with container.transaction() as session:
+        other = service.enqueue(
+            session,
+            clock=container.clock,
+            actor=SYSTEM_ACTOR,
+            channel="other",
+            destination="x",
+            kind="k",
+            payload=b"o",
+            subject_type="s",
+            subject_id="s1",
+        ).id
+    batching, single = BatchRecorder(), Recorder()
+    deliverers: dict[str, service.Deliverer] = {"test": batching, "other": single}
+    result = service.deliver_due(
+        container.sessions, clock=container.clock, deliverers=deliverers, channels=["test"]
+    )
+    # The three messages for DE went as one batch; its per-message outcomes were recorded one by one.
+    assert batching.batches == [queued]
+    assert (result.delivered, result.retried) == (2, 1)
+    assert single.delivered == []
+    with container.transaction() as session:
+        assert session.get(OutboxMessage, other).status == OutboxStatus.PENDING.value  # type: ignore[union-attr]
+        statuses = [session.get(OutboxMessage, i).status for i in queued]  # type: ignore[union-attr]
+    assert statuses == [
+        OutboxStatus.DELIVERED.value,
+        OutboxStatus.PENDING.value,
+        OutboxStatus.DELIVERED.value,
+    ]
+    service.deliver_due(container.sessions, clock=container.clock, deliverers=deliverers)
+    assert single.delivered == [other]
