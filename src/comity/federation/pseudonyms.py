@@ -35,185 +35,71 @@ pseudonymised under them can still be matched (:meth:`SharedPseudonymSecrets.sec
 **No local fallback.** A party that is not the steward and holds no key refuses to pseudonymise
 (:class:`~comity.errors.Conflict`): a pseudonym made with a node-local secret would never link, and
 nothing should leave looking linkable when it is not.
+
+**Layout.** The constants and rules are in ``comity.federation.pseudonym_rules``, storage and generation
+in ``comity.federation.pseudonym_store``, distribution, rotation and the worker job in
+``comity.federation.pseudonym_distribution``, the ``pseudonym_key`` handler in
+``comity.federation.pseudonym_receiving``; this module holds the gate's :class:`SharedPseudonymSecrets`
+and re-exports the rest. Importing it registers both the handler and the job.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import logging
-import secrets as random_secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
-
-import nacl.exceptions
-import nacl.public
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from comity.agreements.model import Agreement
-from comity.agreements.service import get_agreement, get_agreement_version, list_agreements
-from comity.audit import service as audit
+from comity.agreements.service import get_agreement_version
 from comity.clock import Clock
-from comity.errors import ComityError, Conflict, Forbidden
-from comity.federation.directory import PeerKeys
-from comity.federation.dispatch import HandlerContext, register_handler
-from comity.federation.inbox import decryption_keys
-from comity.federation.model import AgreementPseudonymKey, Peer, PeerStatus, ReceivedMessage
+from comity.errors import Conflict
+from comity.federation.pseudonym_distribution import (  # registers the ``federation.pseudonyms`` job
+    Distribution,
+    _send_key,
+    distribute_job,
+    ensure_distributed,
+    rotate,
+)
+from comity.federation.pseudonym_receiving import _received  # registers the ``pseudonym_key`` handler
+from comity.federation.pseudonym_rules import (
+    JOB,
+    KIND,
+    SEALED_FACT,
+    SECRET_BYTES,
+    SUBJECT_TYPE,
+    all_pseudonyms,
+    fingerprint,
+    newest_active,
+    next_generation,
+    steward,
+    subject_id,
+)
+from comity.federation.pseudonym_store import generate_key, key_fingerprint, keys_of, list_keys, open_key
 from comity.identity.principal import SYSTEM_ACTOR
 from comity.keys.keystore import Keystore
-from comity.outbox.model import OutboxMessage, OutboxStatus
-from comity.transport.egress import pseudonymise
-from comity.transport.tlp import Tlp
-from comity.web.container import Container
-from comity.worker.jobs import register_job
 
-log = logging.getLogger("comity.federation")
-
-#: Message type of a distributed key.
-KIND = "pseudonym_key"
-#: Name of the worker job that generates and distributes keys on the steward.
-JOB = "federation.pseudonyms"
-#: Outbox subject of a key's distribution; the subject id is ``pseudonym:<agreement>:<version>:<gen>:<peer>``.
-SUBJECT_TYPE = "pseudonym_key"
-#: The facts key carrying the (sealed) secret; not a personal-data key of the egress gate.
-SEALED_FACT = "sealed_key"
-SECRET_BYTES = 32  # HMAC-SHA-256 keys of the output length (RFC 2104)
-
-
-# -- rules ---------------------------------------------------------------------------------------------
-
-
-def steward(agreement: Agreement) -> str:
-    """The party that generates and distributes the keys of ``agreement``: its first jurisdiction, sorted."""
-    return min(agreement.jurisdictions)
-
-
-def fingerprint(secret: bytes) -> str:
-    """How keys are named in messages, audit events and listings: ``sha256:<hex>`` (never the secret)."""
-    return "sha256:" + hashlib.sha256(secret).hexdigest()
-
-
-def newest_active(keys: Iterable[AgreementPseudonymKey]) -> AgreementPseudonymKey | None:
-    """The generation the gate uses: the newest one not retired (None if every one is retired)."""
-    active = [key for key in keys if key.retired_at is None]
-    return max(active, key=lambda key: key.generation, default=None)
-
-
-def next_generation(keys: Iterable[AgreementPseudonymKey]) -> int:
-    """The number of the next generation: one past the newest ever held (1 for the first)."""
-    return max((key.generation for key in keys), default=0) + 1
-
-
-def all_pseudonyms(secrets: Sequence[bytes], value: str) -> list[str]:
-    """The pseudonym of ``value`` under each secret, in the order given (newest generation first)."""
-    return [pseudonymise(secret, value) for secret in secrets]
-
-
-def subject_id(agreement_id: str, version: int, generation: int, peer: str) -> str:
-    """The outbox subject of one distribution: one per agreement version, generation and peer."""
-    return f"pseudonym:{agreement_id}:{version}:{generation}:{peer}"
-
-
-# -- storage -------------------------------------------------------------------------------------------
-
-
-def keys_of(
-    session: Session, agreement_id: str, version: int, *, lock: bool = False
-) -> list[AgreementPseudonymKey]:
-    """Every generation held for one agreement version, newest first (``lock``: FOR UPDATE)."""
-    query = (
-        select(AgreementPseudonymKey)
-        .where(
-            AgreementPseudonymKey.agreement_id == agreement_id,
-            AgreementPseudonymKey.agreement_version == version,
-        )
-        .order_by(AgreementPseudonymKey.generation.desc())
-    )
-    return list(session.scalars(query.with_for_update() if lock else query))
-
-
-def list_keys(session: Session) -> list[AgreementPseudonymKey]:
-    """Every key held, by agreement, version and generation (for listings: never open them there)."""
-    return list(
-        session.scalars(
-            select(AgreementPseudonymKey).order_by(
-                AgreementPseudonymKey.agreement_id,
-                AgreementPseudonymKey.agreement_version,
-                AgreementPseudonymKey.generation,
-            )
-        )
-    )
-
-
-def _open(keystore: Keystore, key: AgreementPseudonymKey) -> bytes:
-    secret = keystore.open_secret(
-        key.secret_sealed,
-        what=f"the pseudonym key of {key.agreement_id} v{key.agreement_version} gen {key.generation}",
-    )
-    if len(secret) != SECRET_BYTES:
-        raise Conflict(f"the stored pseudonym key of {key.agreement_id} is not {SECRET_BYTES} bytes")
-    return secret
-
-
-def key_fingerprint(keystore: Keystore, key: AgreementPseudonymKey) -> str:
-    """The fingerprint of a stored key (opens it in memory only)."""
-    return fingerprint(_open(keystore, key))
-
-
-def _generate(
-    session: Session,
-    *,
-    clock: Clock,
-    keystore: Keystore,
-    node: str,
-    actor: str,
-    agreement: Agreement,
-    reason: str,
-) -> tuple[AgreementPseudonymKey, bytes]:
-    """Make the next generation of ``agreement``'s key on its steward; retire the older ones."""
-    held = keys_of(session, agreement.id, agreement.version)
-    secret = random_secrets.token_bytes(SECRET_BYTES)
-    now = clock.now()
-    key = AgreementPseudonymKey(
-        agreement_id=agreement.id,
-        agreement_version=agreement.version,
-        generation=next_generation(held),
-        secret_sealed=keystore.seal_secret(secret),
-        origin=node,
-        created_at=now,
-        retired_at=None,
-    )
-    try:
-        with session.begin_nested():  # another process generating the same generation now: theirs stands
-            for older in held:
-                if older.retired_at is None:
-                    older.retired_at = now
-            session.add(key)
-    except IntegrityError:
-        raise Conflict(
-            f"generation {key.generation} of the pseudonym key of {agreement.id} v{agreement.version} was "
-            "made concurrently: try again",
-            agreement=agreement.id,
-        ) from None
-    audit.record(
-        session,
-        clock=clock,
-        actor=actor,
-        tag=f"federation:pseudonym_key:{reason}",
-        subject_type="agreement",
-        subject_id=agreement.id,
-        details={
-            "version": agreement.version,
-            "generation": key.generation,
-            "fingerprint": fingerprint(secret),
-            "retired": [older.generation for older in held if older.retired_at == now],
-        },
-    )
-    return key, secret
+__all__ = [
+    "JOB",
+    "KIND",
+    "SEALED_FACT",
+    "SECRET_BYTES",
+    "SUBJECT_TYPE",
+    "Distribution",
+    "SharedPseudonymSecrets",
+    "_received",
+    "_send_key",
+    "all_pseudonyms",
+    "distribute_job",
+    "ensure_distributed",
+    "fingerprint",
+    "generate_key",
+    "key_fingerprint",
+    "keys_of",
+    "list_keys",
+    "newest_active",
+    "next_generation",
+    "open_key",
+    "rotate",
+    "steward",
+    "subject_id",
+]
 
 
 # -- the gate's source of secrets ----------------------------------------------------------------------
@@ -240,7 +126,7 @@ class SharedPseudonymSecrets:
             return cached
         key = newest_active(keys_of(self._session, agreement_id, version))
         if key is not None:
-            secret = _open(self._keystore, key)
+            secret = open_key(self._keystore, key)
         else:
             agreement, _row = get_agreement_version(self._session, agreement_id, version)
             owner = steward(agreement)
@@ -253,7 +139,7 @@ class SharedPseudonymSecrets:
                     version=version,
                     steward=owner,
                 )
-            _key, secret = _generate(
+            _key, secret = generate_key(
                 self._session,
                 clock=self._clock,
                 keystore=self._keystore,
@@ -267,314 +153,8 @@ class SharedPseudonymSecrets:
 
     def secrets_for(self, agreement_id: str, version: int) -> list[bytes]:
         """Every generation held for one agreement version, retired ones included, newest first."""
-        return [_open(self._keystore, key) for key in keys_of(self._session, agreement_id, version)]
+        return [open_key(self._keystore, key) for key in keys_of(self._session, agreement_id, version)]
 
     def pseudonyms(self, agreement_id: str, version: int, value: str) -> list[str]:
         """The pseudonym of ``value`` under every generation held, newest first (to match older ones)."""
         return all_pseudonyms(self.secrets_for(agreement_id, version), value)
-
-
-# -- distribution (on the steward) ---------------------------------------------------------------------
-
-
-@dataclass
-class Distribution:
-    """What one pass of :func:`ensure_distributed` did."""
-
-    generated: list[str] = field(default_factory=list)  # "<agreement> v<version> gen <n>"
-    sent: list[str] = field(default_factory=list)  # outbox subject ids
-    errors: dict[str, str] = field(default_factory=dict)  # subject id -> why it could not be sent
-
-
-def _eligible_peers(session: Session, agreement: Agreement, node: str) -> list[str]:
-    """The other parties that are active peers of this node with ``agreement`` in force."""
-    out = []
-    for code in sorted(agreement.jurisdictions - {node}):
-        peer = session.get(Peer, code)
-        if peer is not None and peer.status == PeerStatus.ACTIVE.value and agreement.id in peer.agreements:
-            out.append(code)
-    return out
-
-
-def _already_sent(session: Session, subject: str) -> bool:
-    return (
-        session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.subject_type == SUBJECT_TYPE,
-                OutboxMessage.subject_id == subject,
-                OutboxMessage.status != OutboxStatus.FAILED.value,
-            )
-        )
-        is not None
-    )
-
-
-def _send_key(
-    session: Session,
-    *,
-    clock: Clock,
-    keystore: Keystore,
-    node: str,
-    actor: str,
-    agreement: Agreement,
-    key: AgreementPseudonymKey,
-    secret: bytes,
-    peer: str,
-    subject: str,
-) -> None:
-    from comity.federation import outbound
-    from comity.transport.egress import Outbound
-
-    seal_to = PeerKeys.load(session).encryption_key(peer, clock.now())
-    sealed = nacl.public.SealedBox(nacl.public.PublicKey(seal_to.public_key)).encrypt(secret)
-    facts: dict[str, Any] = {
-        "agreement_id": agreement.id,
-        "agreement_version": agreement.version,
-        "generation": key.generation,
-        "origin": key.origin,
-        "fingerprint": fingerprint(secret),
-        SEALED_FACT: base64.b64encode(bytes(sealed)).decode("ascii"),
-        "sealed_to": seal_to.keyid,
-    }
-    outbound.send(
-        session,
-        clock=clock,
-        actor=actor,
-        keystore=keystore,
-        node=node,
-        item=Outbound(kind=KIND, recipient=peer, tlp=Tlp.RED, facts=facts),
-        agreement_id=agreement.id,
-        subject_type=SUBJECT_TYPE,
-        subject_id=subject,
-    )
-
-
-def _distribute(
-    session: Session,
-    *,
-    clock: Clock,
-    keystore: Keystore,
-    node: str,
-    actor: str,
-    agreement: Agreement,
-    report: Distribution,
-) -> None:
-    # Locked, so that two workers distributing at once send each generation once (PostgreSQL; SQLite
-    # serialises writing transactions anyway).
-    key = newest_active(keys_of(session, agreement.id, agreement.version, lock=True))
-    if key is None:
-        key, secret = _generate(
-            session,
-            clock=clock,
-            keystore=keystore,
-            node=node,
-            actor=actor,
-            agreement=agreement,
-            reason="generated",
-        )
-        report.generated.append(f"{agreement.id} v{agreement.version} gen {key.generation}")
-    else:
-        secret = _open(keystore, key)
-    for peer in _eligible_peers(session, agreement, node):
-        subject = subject_id(agreement.id, agreement.version, key.generation, peer)
-        if _already_sent(session, subject):
-            continue
-        try:
-            with session.begin_nested():  # a peer that cannot be sent to leaves no trace; the others go
-                _send_key(
-                    session,
-                    clock=clock,
-                    keystore=keystore,
-                    node=node,
-                    actor=actor,
-                    agreement=agreement,
-                    key=key,
-                    secret=secret,
-                    peer=peer,
-                    subject=subject,
-                )
-        except ComityError as exc:
-            report.errors[subject] = f"{type(exc).__name__}: {exc}"
-            log.warning("pseudonym key %s not sent: %s", subject, exc)
-            continue
-        report.sent.append(subject)
-
-
-def ensure_distributed(
-    session: Session,
-    *,
-    clock: Clock,
-    keystore: Keystore,
-    node: str,
-    actor: str = SYSTEM_ACTOR,
-    agreement_id: str | None = None,
-) -> Distribution:
-    """On the steward: every agreement in force it stewards has a key, sent once to every peer party.
-
-    Idempotent: a key is generated only when none is active, and sent to a peer only when no message of
-    that generation to that peer is queued or delivered. Other nodes do nothing here.
-    """
-    code = node.upper()
-    today = clock.now().date()
-    report = Distribution()
-    for agreement in list_agreements(session):
-        if agreement_id is not None and agreement.id != agreement_id:
-            continue
-        if not agreement.in_force(today) or code not in agreement.jurisdictions or steward(agreement) != code:
-            continue
-        _distribute(
-            session,
-            clock=clock,
-            keystore=keystore,
-            node=code,
-            actor=actor,
-            agreement=agreement,
-            report=report,
-        )
-    return report
-
-
-def rotate(
-    session: Session, *, clock: Clock, keystore: Keystore, node: str, actor: str, agreement_id: str
-) -> tuple[AgreementPseudonymKey, Distribution]:
-    """On the steward: retire the current key of the agreement version in force, make and send the next."""
-    code = node.upper()
-    agreement = get_agreement(session, agreement_id).agreement
-    owner = steward(agreement)
-    if owner != code:
-        raise Forbidden(
-            f"only the steward of agreement {agreement.id} ({owner}) rotates its pseudonym key, not {code}",
-            agreement=agreement.id,
-            steward=owner,
-        )
-    today = clock.now().date()
-    if not agreement.in_force(today):
-        raise Conflict(
-            f"agreement {agreement.id} v{agreement.version} is not in force on {today.isoformat()}"
-        )
-    # Lock the generations held so that two rotations at once do not both succeed.
-    keys_of(session, agreement.id, agreement.version, lock=True)
-    key, _secret = _generate(
-        session, clock=clock, keystore=keystore, node=code, actor=actor, agreement=agreement, reason="rotated"
-    )
-    report = Distribution(generated=[f"{agreement.id} v{agreement.version} gen {key.generation}"])
-    _distribute(
-        session, clock=clock, keystore=keystore, node=code, actor=actor, agreement=agreement, report=report
-    )
-    return key, report
-
-
-@register_job(JOB)
-def distribute_job(container: Container) -> int:
-    """The worker's pass: generate and send what the steward owes; returns how many messages it queued."""
-    with container.transaction() as session:
-        report = ensure_distributed(
-            session,
-            clock=container.clock,
-            keystore=Keystore.for_settings(container.settings),
-            node=container.settings.node_jurisdiction,
-        )
-    return len(report.sent)
-
-
-# -- receiving -----------------------------------------------------------------------------------------
-
-
-def _fact_int(facts: dict[str, Any], name: str) -> int:
-    value = facts.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise Conflict(f"a pseudonym key message has no valid {name}")
-    return value
-
-
-def _opened_secret(session: Session, context: HandlerContext, facts: dict[str, Any]) -> bytes:
-    sealed_to = str(facts.get("sealed_to", ""))
-    key = decryption_keys(session, keystore=context.keystore, node=context.node).get(sealed_to)
-    if key is None:
-        raise Conflict(f"the pseudonym key is sealed to {sealed_to[:80]!r}, not a key this node holds")
-    try:
-        sealed = base64.b64decode(str(facts.get(SEALED_FACT, "")), validate=True)
-        secret = bytes(nacl.public.SealedBox(key).decrypt(sealed))
-    except (binascii.Error, ValueError, nacl.exceptions.CryptoError):
-        raise Conflict("the pseudonym key does not open with this node's encryption key") from None
-    if len(secret) != SECRET_BYTES:
-        raise Conflict(f"the pseudonym key is not {SECRET_BYTES} bytes")
-    if fingerprint(secret) != facts.get("fingerprint"):
-        raise Conflict("the pseudonym key does not match the fingerprint it came with")
-    return secret
-
-
-@register_handler(KIND)
-def _received(session: Session, context: HandlerContext, message: ReceivedMessage) -> None:
-    """A steward sent this node the key of an agreement version: check where it comes from, keep it sealed."""
-    facts: dict[str, Any] = dict(message.body.get("facts", {}))
-    agreement_id = str(facts.get("agreement_id", ""))
-    version = _fact_int(facts, "agreement_version")
-    generation = _fact_int(facts, "generation")
-    if (agreement_id, version) != (message.agreement_id, message.agreement_version):
-        raise Conflict(
-            f"the pseudonym key names agreement {agreement_id[:100]} v{version} but the message was sent "
-            f"under {message.agreement_id} v{message.agreement_version}"
-        )
-    if message.tlp != Tlp.RED.value:
-        raise Conflict(f"a pseudonym key must travel as TLP:RED, not {message.tlp}")
-    agreement, _row = get_agreement_version(session, agreement_id, version)
-    owner = steward(agreement)
-    if context.node not in agreement.jurisdictions:
-        raise Forbidden(
-            f"{context.node} is not a party to agreement {agreement_id}: its key is not for this node"
-        )
-    if message.sender != owner or owner not in agreement.jurisdictions:
-        raise Forbidden(
-            f"pseudonym key of {agreement_id} v{version} from {message.sender} refused: only the agreement's "
-            f"steward ({owner}) distributes its keys",
-            sender=message.sender,
-            steward=owner,
-        )
-    if facts.get("origin") != message.sender:
-        raise Conflict(
-            f"the pseudonym key claims origin {str(facts.get('origin'))[:2]}, sent by {message.sender}"
-        )
-    secret = _opened_secret(session, context, facts)
-    held = keys_of(session, agreement_id, version)
-    same = next((key for key in held if key.generation == generation), None)
-    if same is not None:
-        if _open(context.keystore, same) != secret:
-            raise Conflict(
-                f"generation {generation} of the pseudonym key of {agreement_id} v{version} is already held "
-                "with another secret: refused, a key is never overwritten",
-                agreement=agreement_id,
-                generation=generation,
-            )
-        return  # the same key again (a resend): nothing to do
-    now = context.now
-    newer = any(key.generation > generation for key in held)
-    for older in held:
-        if older.generation < generation and older.retired_at is None:
-            older.retired_at = now
-    session.add(
-        AgreementPseudonymKey(
-            agreement_id=agreement_id,
-            agreement_version=version,
-            generation=generation,
-            secret_sealed=context.keystore.seal_secret(secret),
-            origin=message.sender,
-            created_at=now,
-            retired_at=now if newer else None,
-        )
-    )
-    audit.record(
-        session,
-        clock=context.clock,
-        actor=SYSTEM_ACTOR,
-        tag="federation:pseudonym_key:received",
-        subject_type="agreement",
-        subject_id=agreement_id,
-        details={
-            "version": version,
-            "generation": generation,
-            "fingerprint": fingerprint(secret),
-            "from": message.sender,
-            "message_id": message.message_id,
-        },
-    )
