@@ -32,7 +32,7 @@ from comity.kinds import DataCategory
 from comity.outbox import service as outbox
 from comity.policy.schemas import iso_instant
 from comity.signing.keys import KeyPurpose
-from comity.transport.egress import EgressGate, Outbound
+from comity.transport.egress import EgressGate, Outbound, Prepared
 from comity.transport.inprocess import InProcessNetwork
 from comity.transport.tlp import Tlp
 
@@ -128,6 +128,18 @@ def _body(
     return facts, data, sorted(withheld)
 
 
+def _recorded(prepared: Prepared, outbox_id: str, withheld: list[str]) -> dict[str, Any]:
+    """What the transmit step records of the message: ids, digest, field names kept/dropped, withheld."""
+    return {
+        "message_id": prepared.message_id,
+        "outbox_id": outbox_id,
+        "digest": prepared.digest,
+        "kept": list(prepared.minimisation.kept),
+        "dropped": list(prepared.minimisation.dropped),
+        "withheld_categories": withheld,
+    }
+
+
 def enqueue_request(
     session: Session,
     *,
@@ -196,14 +208,7 @@ def enqueue_request(
         subject_id=request.id,
         idempotency_key=f"{request.id}:transmit",
     )
-    return {
-        "message_id": prepared.message_id,
-        "outbox_id": message.id,
-        "digest": prepared.digest,
-        "kept": list(prepared.minimisation.kept),
-        "dropped": list(prepared.minimisation.dropped),
-        "withheld_categories": withheld,
-    }
+    return _recorded(prepared, message.id, withheld)
 
 
 def _send_to_peer(
@@ -237,12 +242,4 @@ def _send_to_peer(
     except NotFound as exc:
         raise Conflict(f"cannot send to the node of {peer}: {exc.detail}") from exc
     request.federated_with = peer
-    return {
-        "message_id": prepared.message_id,
-        "outbox_id": message.id,
-        "digest": prepared.digest,
-        "kept": list(prepared.minimisation.kept),
-        "dropped": list(prepared.minimisation.dropped),
-        "withheld_categories": withheld,
-        "federated_with": peer,
-    }
+    return {**_recorded(prepared, message.id, withheld), "federated_with": peer}
