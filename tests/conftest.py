@@ -94,7 +94,10 @@ def make_user(container: Container) -> UserFactory:
         kind: OrganisationKind | None = None,
         authority_type: AuthorityType | None = None,
         username: str | None = None,
+        operator: bool | None = None,
     ) -> str:
+        """``operator``: the organisation runs the node (default: yes for an administrator's authority or
+        oversight body, so an administrator is the node's unless a test says otherwise)."""
         counter["n"] += 1
         if kind is None:
             kind = {
@@ -103,6 +106,8 @@ def make_user(container: Container) -> UserFactory:
             }.get(role, OrganisationKind.AUTHORITY)
         if kind is OrganisationKind.AUTHORITY and authority_type is None:
             authority_type = AuthorityType.JUDGE if role is Role.JUDGE else AuthorityType.POLICE
+        if operator is None:
+            operator = role is Role.ADMINISTRATOR and kind is not OrganisationKind.PLATFORM
         with container.transaction() as session:
             org = identity.create_organisation(
                 session,
@@ -112,6 +117,7 @@ def make_user(container: Container) -> UserFactory:
                 kind=kind,
                 jurisdiction=jurisdiction,
                 authority_type=authority_type,
+                operates_node=operator,
             )
             issued = identity.add_user(
                 session,

@@ -15,7 +15,7 @@ import pytest
 
 from comity.kinds import Role
 from comity.web.container import Container
-from integration.custody.custody_support import UserFactory, create_anchor, upload_params
+from integration.custody.custody_support import UserFactory, create_anchor, join_case, upload_params
 from support import bearer
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +42,7 @@ def test_upload_and_download_stream_over_http(
     vault: Container, live_url: str, make_user: UserFactory
 ) -> None:
     token = make_user(Role.OFFICER)
+    join_case(vault, token)
     expected = hashlib.sha256(b"".join(_content(b"capture"))).hexdigest()
     params = upload_params(vault.clock.now(), filename="capture.bin")
     with httpx.Client(base_url=live_url, headers=bearer(token), timeout=60) as http:
@@ -74,6 +75,7 @@ def test_an_oversized_upload_is_refused_over_http(
 ) -> None:
     vault.settings.evidence_max_bytes = 3 * CHUNK
     token = make_user(Role.OFFICER)
+    join_case(vault, token)
     with httpx.Client(base_url=live_url, headers=bearer(token), timeout=60) as http:
         try:
             refused = http.post(
@@ -92,6 +94,7 @@ def test_export_and_verify_with_the_command_line(
     vault: Container, live_url: str, make_user: UserFactory, tmp_path: Path
 ) -> None:
     token = make_user(Role.OFFICER)
+    join_case(vault, token, "case_e2e")
     with httpx.Client(base_url=live_url, headers=bearer(token), timeout=60) as http:
         params = upload_params(vault.clock.now() - timedelta(seconds=1), case_id="case_e2e")
         assert http.post("/api/v1/evidence", params=params, content=b"page").status_code == 201

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from comity.access import Basis, Grant, Granted
 from comity.assistance_requests.model import (
     ADDRESSEE_ACTIONS,
     EXECUTING_ACTIONS,
@@ -31,7 +32,8 @@ from comity.assistance_requests.model import (
     AssistanceRequest,
     Status,
 )
-from comity.cases import service as cases
+from comity.cases import access as cases
+from comity.cases.model import Case
 from comity.errors import Forbidden, NotFound
 from comity.identity.principal import Principal
 from comity.kinds import AuthorityType, Role
@@ -67,14 +69,6 @@ def is_peer_of(principal: Principal, request: AssistanceRequest) -> bool:
     return principal.node == other_side
 
 
-def _is_member(session: Session, principal: Principal, request: AssistanceRequest, at: datetime) -> bool:
-    try:
-        cases.require_member(session, principal, request.case_id, at=at)
-    except NotFound:
-        return False
-    return True
-
-
 def is_validator(principal: Principal, request: AssistanceRequest) -> bool:
     """A judge or prosecutor of the issuing state (never the request's author)."""
     return (
@@ -103,15 +97,50 @@ def is_addressee(principal: Principal, request: AssistanceRequest) -> bool:
     return principal.organisation_id == request.addressee_organisation_id
 
 
+def _case_grant(
+    session: Session, principal: Principal, request: AssistanceRequest, at: datetime
+) -> Grant | None:
+    """The caller's grant on the request's case (``comity.cases.access``), if any."""
+    case = session.get(Case, request.case_id)
+    return cases.grant_for(session, principal, case, at=at) if case is not None else None
+
+
+def grant_for(
+    session: Session, principal: Principal, request: AssistanceRequest, at: datetime
+) -> Grant | None:
+    """The ground on which ``principal`` may read ``request`` at ``at``, or None."""
+    if principal.node is not None:  # a peer node sees the requests it shares with this node, nothing else
+        if is_peer_of(principal, request):
+            return Grant(Basis.PEER_NODE, request.case_id, detail=principal.node)
+        return None
+    grant = _case_grant(session, principal, request, at)
+    if grant is not None:
+        return grant
+    if is_validator(principal, request) and request.status != Status.DRAFT.value:
+        return Grant(Basis.VALIDATION, request.case_id, detail=request.id)
+    if is_executing(principal, request):
+        return Grant(Basis.EXECUTION, request.case_id, detail=request.id)
+    if is_addressee(principal, request):
+        return Grant(Basis.ADDRESSEE, request.case_id, detail=request.id)
+    return None
+
+
 def can_see(session: Session, principal: Principal, request: AssistanceRequest, at: datetime) -> bool:
     """Whether ``principal`` may read ``request`` at ``at``."""
-    if principal.node is not None:  # a peer node sees the requests it shares with this node, nothing else
-        return is_peer_of(principal, request)
-    if _is_member(session, principal, request, at):
-        return True
-    if is_validator(principal, request) and request.status != Status.DRAFT.value:
-        return True
-    return is_executing(principal, request) or is_addressee(principal, request)
+    return grant_for(session, principal, request, at) is not None
+
+
+def request_access(
+    session: Session, principal: Principal, request_id: str, *, at: datetime
+) -> Granted[AssistanceRequest]:
+    """The request and why ``principal`` may read it at ``at``; NotFound otherwise (no leak)."""
+    request = session.get(AssistanceRequest, request_id)
+    if request is None:
+        raise NotFound(f"no request {request_id[:60]}")
+    grant = grant_for(session, principal, request, at)
+    if grant is None:
+        raise NotFound(f"no request {request_id[:60]}")
+    return Granted(request, grant)
 
 
 def check_actor(
@@ -131,8 +160,8 @@ def check_actor(
         )
     if action in ISSUING_ACTIONS:
         try:
-            cases.require_editor(session, principal, request.case_id, at=at)
-        except NotFound:
+            cases.case_access(session, principal, request.case_id, at=at, edit=True)
+        except (NotFound, Forbidden):
             # They see the request (executing state, addressee, validator) but are not on the case.
             raise Forbidden(f"only the issuing case's lead and investigators may {action.value}") from None
         return

@@ -209,11 +209,8 @@ def _get(session: Session, request_id: str) -> AssistanceRequest:
 def get_visible(
     session: Session, *, principal: Principal, request_id: str, at: datetime
 ) -> AssistanceRequest:
-    """A request the caller may see; 404 otherwise."""
-    request = _get(session, request_id)
-    if not access.can_see(session, principal, request, at):
-        raise NotFound(f"no request {request_id[:60]}")
-    return request
+    """A request the caller may see (``access.request_access``); 404 otherwise."""
+    return access.request_access(session, principal, request_id, at=at).obj
 
 
 def step(

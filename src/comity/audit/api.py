@@ -20,11 +20,13 @@ def list_events(
     limit: int = Query(100, ge=1, le=1000),
     subject_type: str | None = None,
     subject_id: str | None = None,
-    _: Principal = Depends(require(Role.AUDITOR, Role.ADMINISTRATOR)),
+    principal: Principal = Depends(require(Role.AUDITOR, Role.ADMINISTRATOR)),
     container: Container = Depends(get_container),
 ) -> AuditPage:
-    """A page of the audit trail in order (ids and hashes only, never personal data)."""
+    """A page of the audit trail in order (ids and hashes only, never personal data), for the oversight
+    and the node administrators of this node's jurisdiction."""
     with container.transaction() as session:
+        service.require_trail_reader(principal, node_jurisdiction=container.settings.node_jurisdiction)
         if subject_type and subject_id:
             rows = list(service.events_for(session, subject_type=subject_type, subject_id=subject_id))
             rows = [r for r in rows if r.seq > after][:limit]

@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comity.access import oversees
 from comity.audit.model import TAG_PATTERN, AuditEvent
 from comity.clock import Clock
+from comity.errors import Forbidden
+from comity.identity.principal import Principal
 from comity.ids import new_id
 
 #: Keys whose presence in details would smuggle personal data into the trail.
@@ -63,3 +66,12 @@ def list_events(session: Session, *, after_seq: int = 0, limit: int = 100) -> Se
     """A page of the whole trail in order, for auditors and the transparency log."""
     stmt = select(AuditEvent).where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit)
     return session.scalars(stmt).all()
+
+
+def require_trail_reader(principal: Principal, *, node_jurisdiction: str) -> None:
+    """Refuse (403) anyone but the oversight and node administrators of this node's jurisdiction."""
+    if not oversees(principal, node_jurisdiction):
+        raise Forbidden(
+            f"the audit trail of this node is read by the oversight of {node_jurisdiction} and the node's "
+            "administrators"
+        )

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
+from comity.cases import access, service, targets, teams
 from comity.cases import holds as _holds  # noqa: F401  (registers the open-case legal-hold source)
-from comity.cases import service, targets, teams
 from comity.cases.pages import pages
 from comity.cases.schemas import (
     CaseCreate,
@@ -67,7 +67,7 @@ def show_case(
 ) -> CaseDetail:
     """A case file (404 unless you may see it)."""
     with container.transaction() as session:
-        case = service.require_member(session, principal, case_id, at=container.clock.now())
+        case = access.case_access(session, principal, case_id, at=container.clock.now()).obj
         return case_detail(session, case)
 
 
@@ -77,7 +77,7 @@ def case_timeline(
 ) -> list[TimelineEntry]:
     """The case's history, from the audit trail."""
     with container.transaction() as session:
-        service.require_member(session, principal, case_id, at=container.clock.now())
+        access.case_access(session, principal, case_id, at=container.clock.now())
         return timeline(session, case_id)
 
 
@@ -87,7 +87,7 @@ def case_deadlines(
 ) -> list[DeadlineEntry]:
     """Open deadlines of the case's requests."""
     with container.transaction() as session:
-        service.require_member(session, principal, case_id, at=container.clock.now())
+        access.case_access(session, principal, case_id, at=container.clock.now())
         return deadlines(session, case_id)
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comity.assistance_requests import service as requests_service
 from comity.assistance_requests import views as request_views
-from comity.cases import service
+from comity.cases import access, service
 from comity.cases.views import case_detail, deadlines, summary, timeline
 from comity.errors import ComityError, Unauthenticated
 from comity.identity import service as identity
@@ -116,7 +116,7 @@ def case_page(case_id: str, request: Request, container: Container = Depends(get
         return to_login(request)
     try:
         with container.transaction() as session:
-            case = service.require_member(session, principal, case_id, at=container.clock.now())
+            case = access.case_access(session, principal, case_id, at=container.clock.now()).obj
             detail = case_detail(session, case)
             context = {
                 "title": detail.title,

@@ -3,17 +3,16 @@
 Every use case runs in the caller's transaction and writes its audit event there (tags ``cases:case:*``,
 subject ``case``/id); details hold ids and hashes, never a target's identifier.
 
-Access (``require_member``): members see a case within their membership period; judges of the lead
-jurisdiction see (read-only) a case once something of it was submitted to judges (a registered
-"judicial submission" source says so, e.g. a request awaiting validation). Everyone else gets 404, so the
+Access: ``comity.cases.access`` (members within their period, judges of the lead jurisdiction once
+something was submitted to them, executing officers of a mirror case); everyone else gets 404, so the
 existence of a case is not leaked.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,8 +20,8 @@ from sqlalchemy.orm import Session
 from comity.agreements.service import current_context
 from comity.audit import service as audit
 from comity.audit.model import AuditEvent
+from comity.cases import access
 from comity.cases.model import (
-    EDITING_ROLES,
     Case,
     CaseAction,
     CaseMember,
@@ -30,36 +29,24 @@ from comity.cases.model import (
     CaseStatus,
     JointTeam,
     MemberRole,
-    member_active,
     next_case_status,
 )
 from comity.cases.schemas import CaseCreate, OffenceAdd
 from comity.clock import Clock
-from comity.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from comity.errors import Conflict, FieldError, Forbidden, InvalidInput
 from comity.identity.principal import Principal
 from comity.ids import new_id
-from comity.kinds import OrganisationKind, Role
+from comity.kinds import Role
 
 SUBJECT = "case"
 
-#: ``(session, case_id) -> bool``: has anything of this case been submitted to judges?
-JudicialSubmission = Callable[[Session, str], bool]
-#: ``(session, case_id) -> ids``: what keeps this case from closing (e.g. requests still in flight).
-CloseCheck = Callable[[Session, str], list[str]]
-_JUDICIAL_SOURCES: list[JudicialSubmission] = []
-_CLOSE_CHECKS: list[CloseCheck] = []
-
-
-def register_judicial_submission_source(fn: JudicialSubmission) -> None:
-    """Let a capability (requests, measures) say when a case was submitted to the lead's judges."""
-    if fn not in _JUDICIAL_SOURCES:
-        _JUDICIAL_SOURCES.append(fn)
-
-
-def register_close_check(fn: CloseCheck) -> None:
-    """Let a capability veto closing a case while its work is in flight (returns the blocking ids)."""
-    if fn not in _CLOSE_CHECKS:
-        _CLOSE_CHECKS.append(fn)
+# Registries and the access rule live in ``comity.cases.access``; re-exported for the capabilities that
+# register with cases.
+JudicialSubmission = access.JudicialSubmission
+CloseCheck = access.CloseCheck
+register_judicial_submission_source = access.register_judicial_submission_source
+register_close_check = access.register_close_check
+active_membership = access.active_membership
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -68,75 +55,18 @@ def register_close_check(fn: CloseCheck) -> None:
 def _get(session: Session, case_id: str) -> Case:
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"no case {case_id[:60]}")
+        raise access.not_found(case_id)
     return case
 
 
-def active_membership(
-    session: Session, principal: Principal, case_id: str, at: datetime
-) -> CaseMember | None:
-    """The caller's membership of the case in force at ``at`` (the most powerful one), if any."""
-    rows = session.scalars(
-        select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.user_id == principal.user_id)
-    ).all()
-    active = [m for m in rows if member_active(m, at)]
-    active.sort(key=lambda m: m.role not in EDITING_ROLES)
-    return active[0] if active else None
-
-
-def require_member(
-    session: Session, principal: Principal, case_id: str, *, at: datetime | None = None
-) -> Case:
-    """The case, if ``principal`` may see its content at ``at`` (default: now); else NotFound (no leak).
-
-    Members see it within their period; judges of the lead jurisdiction once it was submitted to judges.
-    Pass ``at=clock.now()`` from a use case so membership periods follow the node's clock.
-    """
-    when = at or datetime.now(UTC)
-    case = session.get(Case, case_id)
-    if case is None:
-        raise NotFound(f"no case {case_id[:60]}")
-    if active_membership(session, principal, case_id, when) is not None:
-        return case
-    if (
-        principal.role is Role.JUDGE
-        and principal.jurisdiction == case.lead_jurisdiction
-        and any(source(session, case_id) for source in _JUDICIAL_SOURCES)
-    ):
-        return case
-    if case.origin_node is not None and _executes_a_mirrored_request(session, principal, case_id):
-        return case
-    raise NotFound(f"no case {case_id[:60]}")
-
-
-def _executes_a_mirrored_request(session: Session, principal: Principal, case_id: str) -> bool:
-    """An officer of the executing state reads the mirror case of a request received from a peer node.
-
-    The mirror holds only what the issuing node sent (the request's facts and the minimised targets); the
-    executing officers review and execute that request, so they read its case file and timeline. Nobody
-    is a member of a mirror case: editing it stays impossible.
-    """
-    from comity.assistance_requests.model import AssistanceRequest  # requests build on cases
-
-    if principal.role is not Role.OFFICER or principal.organisation_kind is not OrganisationKind.AUTHORITY:
-        return False
-    found = session.scalar(
-        select(AssistanceRequest.id).where(
-            AssistanceRequest.case_id == case_id,
-            AssistanceRequest.mirror.is_(True),
-            AssistanceRequest.to_state == principal.jurisdiction,
-        )
-    )
-    return found is not None
+def require_member(session: Session, principal: Principal, case_id: str, *, at: datetime) -> Case:
+    """The case, if ``principal`` may read it at ``at`` (``cases.access.case_access``); else NotFound."""
+    return access.case_access(session, principal, case_id, at=at).obj
 
 
 def require_editor(session: Session, principal: Principal, case_id: str, *, at: datetime) -> Case:
     """The case, if ``principal`` may change it (lead or investigator in period); 404 or 403 otherwise."""
-    case = require_member(session, principal, case_id, at=at)
-    member = active_membership(session, principal, case_id, at)
-    if member is None or MemberRole(member.role) not in EDITING_ROLES:
-        raise Forbidden("only the case's lead and investigators may change it")
-    return case
+    return access.case_access(session, principal, case_id, at=at, edit=True).obj
 
 
 def require_open(case: Case, action: CaseAction = CaseAction.EDIT) -> None:
@@ -190,21 +120,8 @@ def open_case(session: Session, *, clock: Clock, principal: Principal, data: Cas
 
 
 def list_cases(session: Session, *, principal: Principal, at: datetime) -> list[Case]:
-    """Cases the caller may see at ``at``, newest first."""
-    member_of = select(CaseMember.case_id).where(CaseMember.user_id == principal.user_id)
-    stmt = select(Case).where(Case.id.in_(member_of))
-    if principal.role is Role.JUDGE:
-        stmt = select(Case).where(
-            or_(Case.id.in_(member_of), Case.lead_jurisdiction == principal.jurisdiction)
-        )
-    visible: list[Case] = []
-    for case in session.scalars(stmt.order_by(Case.opened_at.desc(), Case.id.desc())):
-        try:
-            require_member(session, principal, case.id, at=at)
-        except NotFound:
-            continue
-        visible.append(case)
-    return visible
+    """Cases the caller may see at ``at``, newest first (``cases.access.readable_cases``)."""
+    return access.readable_cases(session, principal=principal, at=at)
 
 
 def all_cases(session: Session) -> Sequence[Case]:
@@ -280,7 +197,7 @@ def close_case(session: Session, *, clock: Clock, principal: Principal, case_id:
     now = clock.now()
     case = require_editor(session, principal, case_id, at=now)
     status = next_case_status(case.id, case.status, CaseAction.CLOSE)
-    blocking = [item for check in _CLOSE_CHECKS for item in check(session, case.id)]
+    blocking = [item for check in access.close_checks() for item in check(session, case.id)]
     if blocking:
         raise Conflict(f"case {case.id} has work in flight: {', '.join(blocking[:10])}", blocking=blocking)
     case.status = status.value

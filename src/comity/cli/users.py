@@ -20,6 +20,9 @@ def add_org(
     jurisdiction: str = typer.Option(..., help="ISO 3166 code"),
     authority_type: AuthorityType | None = typer.Option(None, help="for authorities only"),
     org_id: str | None = typer.Option(None, "--id", help="stable id (default: generated)"),
+    operator: bool = typer.Option(
+        False, "--operator", help="this organisation runs the node (its administrators administer it)"
+    ),
     json_out: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register an organisation."""
@@ -35,6 +38,7 @@ def add_org(
                 jurisdiction=jurisdiction.upper(),
                 authority_type=authority_type,
                 org_id=org_id,
+                operates_node=operator,
             )
             out = {
                 "id": org.id,
@@ -42,6 +46,7 @@ def add_org(
                 "kind": org.kind,
                 "jurisdiction": org.jurisdiction,
                 "authority_type": org.authority_type,
+                "operates_node": org.operates_node,
             }
         print_json(out) if json_out else typer.echo(f"organisation {out['id']} ({out['name']})")
 
@@ -59,6 +64,7 @@ def list_orgs(json_out: bool = typer.Option(False, "--json")) -> None:
                     "kind": o.kind,
                     "jurisdiction": o.jurisdiction,
                     "authority_type": o.authority_type,
+                    "operates_node": o.operates_node,
                 }
                 for o in service.list_organisations(session)
             ]
@@ -69,6 +75,22 @@ def list_orgs(json_out: bool = typer.Option(False, "--json")) -> None:
                 typer.echo(
                     f"{r['id']}\t{r['jurisdiction']}\t{r['kind']}\t{r['authority_type'] or '-'}\t{r['name']}"
                 )
+
+
+@orgs_app.command("operator")
+def set_operator(
+    org_id: str = typer.Argument(..., help="organisation id"),
+    unset: bool = typer.Option(False, "--unset", help="it no longer runs the node"),
+) -> None:
+    """Mark the organisation that runs this node: its administrators manage users, keys and peers."""
+    with cli_errors():
+        container = open_container()
+        with container.transaction() as session:
+            org = service.set_node_operator(
+                session, clock=container.clock, actor=SYSTEM_ACTOR, org_id=org_id, operates_node=not unset
+            )
+            state = "runs" if org.operates_node else "does not run"
+        typer.echo(f"organisation {org_id} {state} this node")
 
 
 @users_app.command("add")

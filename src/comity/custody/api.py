@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from comity.alerts import service as alerts
 from comity.alerts.model import AlertAudience, AlertSeverity
-from comity.custody import holds, retraction, service
+from comity.custody import access, holds, retraction, service
 from comity.custody import transfer as evidence_transfer
 from comity.custody.actors import require_custodian
 from comity.custody.errors import EvidenceCorrupted, EvidenceTooLarge
@@ -119,6 +119,12 @@ async def upload(
     if retention_until.tzinfo is None:
         raise InvalidInput("times carry a zone", [FieldError("query.retention_until", "add Z or +hh:mm")])
     service.check_new_evidence(metadata, now=container.clock.now())
+
+    def _check_case() -> None:
+        with container.transaction() as session:
+            access.case_for_evidence(session, principal, case_id, at=container.clock.now(), write=True)
+
+    await run_in_threadpool(_check_case)
     store = folder_store_for(settings)
     blob = await _stream_to_store(request, store, settings.evidence_max_bytes)
 
@@ -392,13 +398,18 @@ def place_hold(
 def list_holds(
     evidence_id: str | None = Query(None, max_length=40),
     case_id: str | None = Query(None, max_length=120),
-    _: Principal = Depends(require(Role.JUDGE, Role.ADMINISTRATOR, Role.OFFICER)),
+    principal: Principal = Depends(require(Role.JUDGE, Role.ADMINISTRATOR, Role.OFFICER)),
     container: Container = Depends(get_container),
 ) -> list[HoldRead]:
-    """Holds in force, optionally for one item or case."""
+    """Holds in force on the cases you may read, optionally for one item or case."""
     with container.transaction() as session:
-        found = holds.active_holds(
-            session, at=container.clock.now(), evidence_id=evidence_id, case_id=case_id
+        found = holds.visible_holds(
+            session,
+            principal=principal,
+            at=container.clock.now(),
+            node_jurisdiction=container.settings.node_jurisdiction,
+            evidence_id=evidence_id,
+            case_id=case_id,
         )
         return [HoldRead.of(h) for h in found]
 

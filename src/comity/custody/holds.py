@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from comity.audit import service as audit
 from comity.clock import Clock, ensure_utc
+from comity.custody import access
 from comity.custody.model import EvidenceItem, LegalHold
-from comity.errors import ConfigurationError, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from comity.errors import ConfigurationError, Conflict, FieldError, Forbidden, InvalidInput
 from comity.identity.principal import Principal
 from comity.ids import new_id
 from comity.kinds import Role
@@ -32,21 +33,36 @@ HoldSource = Callable[[Session, EvidenceItem], str | None]
 HOLD_SOURCE_MODULES: tuple[str, ...] = ("comity.cases.holds",)
 
 _SOURCES: list[HoldSource] = []
+#: Sources that only keep evidence from the end of its retention (an open case), not from a destruction
+#: its case's officers decide (a duplicate capture, an order to destroy); explicit holds stop both.
+_RETENTION_ONLY: set[HoldSource] = set()
 HOLDER_ROLES = frozenset({Role.JUDGE, Role.ADMINISTRATOR})
 _REASON_LIMIT = 2000
 
 
-def register_hold_source(source: HoldSource) -> HoldSource:
-    """Add a hold source (idempotent); returns it, so it can decorate the function."""
+def register_hold_source(source: HoldSource, *, retention_only: bool = False) -> HoldSource:
+    """Add a hold source (idempotent); returns it, so it can decorate the function.
+
+    ``retention_only``: the source keeps items past their retention date but does not stop a deliberate
+    destruction by the case's officers (an open case does not; a pending challenge would).
+    """
     if source not in _SOURCES:
         _SOURCES.append(source)
+    if retention_only:
+        _RETENTION_ONLY.add(source)
     return source
+
+
+def retention_hold_source(source: HoldSource) -> HoldSource:
+    """Register ``source`` as a retention-only hold source (a decorator)."""
+    return register_hold_source(source, retention_only=True)
 
 
 def unregister_hold_source(source: HoldSource) -> None:
     """Remove a hold source (tests, or a capability switched off)."""
     if source in _SOURCES:
         _SOURCES.remove(source)
+    _RETENTION_ONLY.discard(source)
 
 
 def hold_sources() -> tuple[HoldSource, ...]:
@@ -67,17 +83,22 @@ def load_hold_sources() -> None:
             ) from None
 
 
-def _require_holder(principal: Principal, *, node_jurisdiction: str) -> None:
-    if principal.role not in HOLDER_ROLES:
-        raise Forbidden(
-            f"legal holds are placed by judges and administrators; you are {principal.role.value}"
-        )
-    if principal.role is Role.JUDGE and principal.jurisdiction != node_jurisdiction:
-        raise Forbidden(f"only judges of {node_jurisdiction} place holds on this node")
-
-
 def _active(at: datetime) -> list[ColumnElement[bool]]:
     return [LegalHold.released_at.is_(None), or_(LegalHold.until.is_(None), LegalHold.until > at)]
+
+
+def visible_holds(
+    session: Session,
+    *,
+    principal: Principal,
+    at: datetime,
+    node_jurisdiction: str,
+    evidence_id: str | None = None,
+    case_id: str | None = None,
+) -> list[LegalHold]:
+    """Holds in force on the item or case given (or all), limited to the cases ``principal`` may read."""
+    found = list(active_holds(session, at=at, evidence_id=evidence_id, case_id=case_id))
+    return access.holds_visible_to(session, principal, found, at=at, node_jurisdiction=node_jurisdiction)
 
 
 def active_holds(
@@ -95,8 +116,13 @@ def active_holds(
     return session.scalars(stmt).all()
 
 
-def hold_reasons(session: Session, item: EvidenceItem, *, at: datetime) -> list[str]:
-    """Why ``item`` must be kept at ``at``: explicit holds, then every hold source. Empty: not held."""
+def hold_reasons(
+    session: Session, item: EvidenceItem, *, at: datetime, deliberate: bool = False
+) -> list[str]:
+    """Why ``item`` must be kept at ``at``: explicit holds, then every hold source. Empty: not held.
+
+    ``deliberate``: for a destruction the case's officers decide, retention-only sources do not count.
+    """
     load_hold_sources()
     reasons = [
         f"legal hold {hold.id} on {'the case' if hold.case_id else 'the item'}"
@@ -104,6 +130,8 @@ def hold_reasons(session: Session, item: EvidenceItem, *, at: datetime) -> list[
         for hold in active_holds(session, at=at, evidence_id=item.id, case_id=item.case_id)
     ]
     for source in _SOURCES:
+        if deliberate and source in _RETENTION_ONLY:
+            continue
         reason = source(session, item)
         if reason:
             reasons.append(reason)
@@ -121,8 +149,12 @@ def place_hold(
     case_id: str | None = None,
     until: datetime | None = None,
 ) -> LegalHold:
-    """Place a hold on one item or on every item of a case (judge or administrator)."""
-    _require_holder(principal, node_jurisdiction=node_jurisdiction)
+    """Place a hold on one item or on every item of a case (a judge who may read the case, or one of the
+    node's administrators); 404 for an item or case the caller may not know of."""
+    if principal.role not in HOLDER_ROLES:
+        raise Forbidden(
+            f"legal holds are placed by judges and administrators; you are {principal.role.value}"
+        )
     errors = []
     if (evidence_id is None) == (case_id is None):
         errors.append(FieldError("evidence_id", "give exactly one of evidence_id and case_id"))
@@ -133,8 +165,14 @@ def place_hold(
         errors.append(FieldError("until", "must be in the future"))
     if errors:
         raise InvalidInput("the legal hold is not acceptable", errors)
-    if evidence_id is not None and session.get(EvidenceItem, evidence_id) is None:
-        raise NotFound(f"no evidence {evidence_id[:80]!r}", field="evidence_id")
+    grant = access.hold_target_access(
+        session,
+        principal,
+        at=now,
+        node_jurisdiction=node_jurisdiction,
+        evidence_id=evidence_id,
+        case_id=case_id,
+    )
     hold = LegalHold(
         id=new_id("hld"),
         evidence_id=evidence_id,
@@ -159,6 +197,7 @@ def place_hold(
             "evidence": evidence_id,
             "case": case_id,
             "until": hold.until.isoformat() if hold.until else None,
+            **grant.as_details(),
         },
     )
     session.flush()
@@ -174,11 +213,19 @@ def release_hold(
     hold_id: str,
     reason: str,
 ) -> LegalHold:
-    """Release a hold early (judge or administrator); retention then applies again."""
-    _require_holder(principal, node_jurisdiction=node_jurisdiction)
-    hold = session.get(LegalHold, hold_id, with_for_update=True)
-    if hold is None:
-        raise NotFound(f"no legal hold {hold_id[:80]!r}")
+    """Release a hold early (as for placing one); retention then applies again."""
+    if principal.role not in HOLDER_ROLES:
+        raise Forbidden(
+            f"legal holds are released by judges and administrators; you are {principal.role.value}"
+        )
+    hold = access.hold_access(
+        session,
+        principal,
+        hold_id,
+        at=ensure_utc(clock.now()),
+        node_jurisdiction=node_jurisdiction,
+        lock=True,
+    ).obj
     if hold.released_at is not None:
         raise Conflict(f"legal hold {hold.id} was already released at {hold.released_at.isoformat()}")
     if not reason.strip() or len(reason) > _REASON_LIMIT:

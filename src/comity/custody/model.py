@@ -31,7 +31,7 @@ class EvidenceItem(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
     kind: Mapped[str] = mapped_column(String(40))
     media_type: Mapped[str] = mapped_column(String(120))
-    case_id: Mapped[str] = mapped_column(String(120), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     data_category: Mapped[str] = mapped_column(String(20))  # comity.kinds.DataCategory
     tlp: Mapped[str] = mapped_column(String(20))  # comity.transport.tlp.Tlp
     legal_authority: Mapped[str] = mapped_column(String(200))  # e.g. a warrant reference
@@ -106,7 +106,7 @@ class LegalHold(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     evidence_id: Mapped[str | None] = mapped_column(ForeignKey("evidence_items.id"), index=True)
-    case_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     reason: Mapped[str] = mapped_column(Text)
     until: Mapped[datetime | None]
     placed_by: Mapped[str] = mapped_column(String(40))  # user id

@@ -23,9 +23,9 @@ from comity.alerts.model import AlertAudience, AlertSeverity
 from comity.alerts.service import raise_alert
 from comity.audit import service as audit
 from comity.clock import Clock, ensure_utc
-from comity.custody.actors import require_custodian
+from comity.custody.access import evidence_access
 from comity.custody.errors import TransferNotVerified
-from comity.custody.events import NOTE_LIMIT, events_of, lock_item
+from comity.custody.events import NOTE_LIMIT, events_of
 from comity.custody.model import EvidenceItem
 from comity.custody.payload import ID_PATTERN
 from comity.custody.sharing import MESSAGE_TLP_FLOOR, RETRACTION_KIND, SUBJECT_TYPE, TRANSFER_KIND
@@ -168,8 +168,7 @@ def retract(
     """The originating node withdraws an item it shared: marked, audited, and every recipient told."""
     if not 1 <= len(reason.strip()) <= NOTE_LIMIT:
         raise InvalidInput("a reason is 1 to 2000 characters", [FieldError("reason", "length")])
-    item = lock_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    item = evidence_access(session, principal, evidence_id, at=clock.now(), write=True, lock=True).obj
     if item.origin_node is not None:
         raise Forbidden(
             f"evidence {item.id} came from {item.origin_node}: only the originating node retracts it",

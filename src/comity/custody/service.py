@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from comity.audit import service as audit
 from comity.clock import Clock, ensure_utc
-from comity.custody import holds
+from comity.custody import access, holds
 from comity.custody.actors import Actor, officer_actor, require_custodian
 from comity.custody.errors import EvidenceGone, EvidenceRetracted
-from comity.custody.events import events_of, lock_item, record_event
+from comity.custody.events import events_of, record_event
 from comity.custody.model import CustodyEvent, EvidenceItem
 from comity.custody.payload import SALT_BYTES, EvidenceFacts, commitment
 from comity.custody.states import CustodyAction, CustodyState
@@ -111,10 +111,11 @@ def collect(
     blob: StoredBlob,
     metadata: NewEvidence,
 ) -> EvidenceItem:
-    """Record uploaded bytes as a new evidence item with its signed ``collected`` event."""
+    """Record uploaded bytes as a new evidence item of an open case, with its signed ``collected`` event."""
     require_custodian(principal, node_jurisdiction=node_jurisdiction)
     now = truncate_to_second(ensure_utc(clock.now()))
     check_new_evidence(metadata, now=now)
+    access.case_for_evidence(session, principal, metadata.case_id, at=clock.now(), write=True)
     actor = officer_actor(session, clock=clock, keystore=keystore, principal=principal)
     salt = secrets.token_bytes(SALT_BYTES)
     item = EvidenceItem(
@@ -173,9 +174,9 @@ def get_item(session: Session, evidence_id: str) -> EvidenceItem:
 def read_item(
     session: Session, *, clock: Clock, principal: Principal, evidence_id: str
 ) -> tuple[EvidenceItem, list[CustodyEvent]]:
-    """An item's metadata and chain, for its custodians; the read is audited (it shows personal data)."""
-    item = get_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    """An item's metadata and chain, for the readers of its case; the read is audited (personal data)."""
+    granted = access.evidence_access(session, principal, evidence_id, at=clock.now())
+    item = granted.obj
     audit.record(
         session,
         clock=clock,
@@ -183,7 +184,7 @@ def read_item(
         tag="custody:evidence:read",
         subject_type="evidence",
         subject_id=item.id,
-        details={"case": item.case_id},
+        details={"case": item.case_id, **granted.grant.as_details()},
     )
     return item, events_of(session, item.id)
 
@@ -191,7 +192,8 @@ def read_item(
 def list_for_case(
     session: Session, *, clock: Clock, principal: Principal, node_jurisdiction: str, case_id: str
 ) -> Sequence[EvidenceItem]:
-    """The items of a case, for the node's custodians; the listing is audited (it shows personal data)."""
+    """The items of a case, for its readers among the node's custodians; the listing is audited."""
+    granted = access.case_for_evidence(session, principal, case_id, at=clock.now(), write=False)
     require_custodian(principal, node_jurisdiction=node_jurisdiction)
     stmt = select(EvidenceItem).where(EvidenceItem.case_id == case_id).order_by(EvidenceItem.collected_at)
     items = session.scalars(stmt).all()
@@ -204,7 +206,7 @@ def list_for_case(
         tag="custody:case:listed",
         subject_type="case",
         subject_id=case_id,
-        details={"items": len(items)},
+        details={"items": len(items), **granted.grant.as_details()},
     )
     return items
 
@@ -222,8 +224,7 @@ def open_content(
 
     The caller streams the bytes from the store after this transaction committed.
     """
-    item = lock_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    item = access.evidence_access(session, principal, evidence_id, at=clock.now(), lock=True).obj
     if item.state == CustodyState.DESTROYED.value:
         raise EvidenceGone(f"evidence {item.id} was destroyed; only its record remains")
     refuse_if_retracted(item)
@@ -271,8 +272,10 @@ def record_action(
         )
     if counterparty is not None and not COUNTERPARTY_PATTERN.match(counterparty):
         raise InvalidInput("not an id", [FieldError("counterparty", "an organisation id or jurisdiction")])
-    item = lock_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    granted = access.evidence_access(
+        session, principal, evidence_id, at=clock.now(), write=True, act=action, lock=True
+    )
+    item = granted.obj
     actor = officer_actor(session, clock=clock, keystore=keystore, principal=principal)
     return record_event(
         session,
@@ -294,12 +297,14 @@ def destroy(
     actor: Actor,
     item: EvidenceItem,
     note: str | None,
+    deliberate: bool = False,
 ) -> CustodyEvent:
     """Record the destruction of ``item`` (locked) unless a legal hold protects it.
 
-    The bytes are deleted by :func:`delete_unreferenced` once this transaction committed.
+    ``deliberate``: decided by the case's officers (retention-only holds such as an open case do not
+    stop it). The bytes are deleted by :func:`delete_unreferenced` once this transaction committed.
     """
-    reasons = holds.hold_reasons(session, item, at=clock.now())
+    reasons = holds.hold_reasons(session, item, at=clock.now(), deliberate=deliberate)
     if reasons:
         raise Conflict(f"evidence {item.id} is under legal hold: {'; '.join(reasons)}", holds=reasons)
     return record_event(
@@ -311,10 +316,9 @@ def destroy_by_officer(
     session: Session, *, clock: Clock, keystore: Keystore, principal: Principal, evidence_id: str, reason: str
 ) -> CustodyEvent:
     """An officer or judge destroys an item before its retention ends (e.g. found irrelevant, ordered)."""
-    item = lock_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    item = access.evidence_access(session, principal, evidence_id, at=clock.now(), write=True, lock=True).obj
     actor = officer_actor(session, clock=clock, keystore=keystore, principal=principal)
-    return destroy(session, clock=clock, actor=actor, item=item, note=reason)
+    return destroy(session, clock=clock, actor=actor, item=item, note=reason, deliberate=True)
 
 
 def delete_unreferenced(session: Session, *, store: EvidenceStore, sha256: str) -> bool:

@@ -28,9 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.clock import Clock
-from comity.custody.actors import officer_actor, require_custodian
+from comity.custody.access import evidence_access
+from comity.custody.actors import officer_actor
 from comity.custody.errors import EvidenceCorrupted
-from comity.custody.events import NOTE_LIMIT, current_state, events_of, lock_item, record_event
+from comity.custody.events import NOTE_LIMIT, current_state, events_of, record_event
 from comity.custody.model import CustodyEvent, EvidenceItem
 from comity.custody.payload import JURISDICTION
 from comity.custody.sharing import SUBJECT_TYPE, TRANSFER_KIND, check_shareable, message_tlp
@@ -108,8 +109,7 @@ def transfer(
         raise InvalidInput("not a peer", [FieldError("to", "the country code of another node")])
     if note is not None and not 1 <= len(note.strip()) <= TRANSFER_NOTE_LIMIT:
         raise InvalidInput("a note is 1 to 1500 characters", [FieldError("note", "length")])
-    item = lock_item(session, evidence_id)
-    require_custodian(principal, node_jurisdiction=item.jurisdiction)
+    item = evidence_access(session, principal, evidence_id, at=clock.now(), write=True, lock=True).obj
     check_shareable(item, recipient=recipient)
     state = current_state(item)
     if state is not CustodyState.SEALED:

@@ -23,9 +23,11 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import event as sa_event
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comity.agreements.service import get_agreement
+from comity.cases.model import Case
 from comity.clock import ensure_utc
 from comity.custody.actors import node_actor
 from comity.custody.errors import TransferNotVerified
@@ -95,11 +97,29 @@ def _retention_until(session: Session, agreement_id: str, category: str, now: da
     return now + timedelta(days=terms.retention_days)
 
 
+def _require_shared_case(session: Session, case_id: str, sender: str) -> None:
+    """Evidence from a peer attaches to a case this node shares with it through a federated request:
+    the mirror case of a request received from the sender, or the issuing case of one sent to it."""
+    from comity.assistance_requests.model import AssistanceRequest  # requests build on custody's peers
+
+    shared = session.scalar(
+        select(AssistanceRequest.id)
+        .where(AssistanceRequest.case_id == case_id, AssistanceRequest.federated_with == sender)
+        .limit(1)
+    )
+    if session.get(Case, case_id) is None or shared is None:
+        raise TransferNotVerified(
+            f"facts.case_id: no case {case_id} shared with {sender} through a request on this node; "
+            "evidence from a peer attaches to the case of a request exchanged with it"
+        )
+
+
 @register_handler(TRANSFER_KIND)
 def receive_transfer(session: Session, context: HandlerContext, message: ReceivedMessage) -> None:
     """A peer transferred evidence: verify everything, store it, open its chain with ``received``."""
     body = message.body
     facts = TransferFacts.parse(body.get("facts"))
+    _require_shared_case(session, facts.case_id, message.sender)
     content = attachment_content(body, facts)
     try:
         marking = Tlp(facts.facts.tlp)

@@ -158,6 +158,8 @@ def _ensure_org(
     kind: OrganisationKind,
     jurisdiction: str,
     authority_type: AuthorityType | None = None,
+    *,
+    operates_node: bool = False,
 ) -> None:
     if session.get(Organisation, org_id) is None:
         identity.create_organisation(
@@ -169,6 +171,11 @@ def _ensure_org(
             jurisdiction=jurisdiction,
             authority_type=authority_type,
             org_id=org_id,
+            operates_node=operates_node,
+        )
+    elif operates_node:  # a node set up before organisations were marked as running it
+        identity.set_node_operator(
+            session, clock=container.clock, actor=SYSTEM_ACTOR, org_id=org_id, operates_node=True
         )
 
 
@@ -202,6 +209,7 @@ def set_up_node(node: DemoNode) -> str:
                 f"{node.code} oversight board (demo)",
                 OrganisationKind.OVERSIGHT,
                 node.code,
+                operates_node=True,
             )
             for username, role, org_id in USERS[node.code]:
                 issued = identity.add_user(

@@ -57,6 +57,8 @@ def _ensure_org(
     kind: OrganisationKind,
     jurisdiction: str,
     authority_type: AuthorityType | None = None,
+    *,
+    operates_node: bool = False,
 ) -> None:
     if session.get(Organisation, org_id) is None:
         identity.create_organisation(
@@ -68,6 +70,11 @@ def _ensure_org(
             jurisdiction=jurisdiction,
             authority_type=authority_type,
             org_id=org_id,
+            operates_node=operates_node,
+        )
+    elif operates_node:  # a node set up before organisations were marked as running it
+        identity.set_node_operator(
+            session, clock=clock, actor=SYSTEM_ACTOR, org_id=org_id, operates_node=True
         )
 
 
@@ -132,8 +139,15 @@ def set_up(session: Session, *, clock: Clock, keystore: Keystore) -> SetupReport
         OrganisationKind.PLATFORM,
         "DE",
     )
+    # The demo's oversight board also runs the node (its administrator administers users, keys, peers).
     _ensure_org(
-        session, clock, "org_oversight_ie", "Comity Oversight Board (demo)", OrganisationKind.OVERSIGHT, "IE"
+        session,
+        clock,
+        "org_oversight_ie",
+        "Comity Oversight Board (demo)",
+        OrganisationKind.OVERSIGHT,
+        "IE",
+        operates_node=True,
     )
     tokens: dict[str, str] = {}
     for username, role, org_id in DEMO_USERS:

@@ -24,16 +24,15 @@ from comity.federation.model import Peer, ReceivedMessage
 from comity.federation.schemas import PeerCreate, PeerRead, ReceivedRead, TrustImportRead
 from comity.identity.principal import SYSTEM_ACTOR, Principal
 from comity.keys.keystore import Keystore
-from comity.kinds import Role
 from comity.signing.errors import CodedVerificationError
 from comity.transport.message import digest_of
 from comity.web.container import Container
-from comity.web.deps import get_container, public, require
+from comity.web.deps import get_container, node_administrator, public
 from comity.web.ratelimit import TokenBucketLimiter
 
 router = APIRouter(tags=["federation"])
 log = logging.getLogger("comity.federation")
-_admin = require(Role.ADMINISTRATOR)
+_admin = node_administrator
 
 #: Refusals that suggest tampering or misuse rather than a late or misrouted message: an alert is raised.
 ALERTING_CODES = frozenset(

@@ -16,13 +16,13 @@ from comity.governance.schemas import DecisionNote, ProposalCreate, ProposalDeta
 from comity.identity.principal import Principal
 from comity.kinds import Role
 from comity.web.container import Container
-from comity.web.deps import get_container, public, require
+from comity.web.deps import get_container, node_administrator, public, require
 from comity.web.templating import add_navigation, templates
 
 router = APIRouter(prefix="/governance", tags=["governance"])
 pages = APIRouter()
 
-_administrator = require(Role.ADMINISTRATOR)
+_administrator = node_administrator
 #: Auditors and administrators reach the endpoints; the service admits only those of an oversight body.
 _oversight = require(Role.AUDITOR, Role.ADMINISTRATOR)
 
@@ -83,6 +83,7 @@ def approve(
             document_id=document_id,
             approver=principal,
             note=body.note if body else "",
+            node_jurisdiction=container.settings.node_jurisdiction,
         )
         return ProposalRead.of(row)
 
@@ -97,7 +98,12 @@ def reject(
     """Reject a proposal as oversight, stating the reasons; it never takes effect."""
     with container.transaction() as session:
         row = service.reject(
-            session, clock=container.clock, document_id=document_id, decider=principal, note=body.note
+            session,
+            clock=container.clock,
+            document_id=document_id,
+            decider=principal,
+            note=body.note,
+            node_jurisdiction=container.settings.node_jurisdiction,
         )
         return ProposalRead.of(row)
 

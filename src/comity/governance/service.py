@@ -65,10 +65,19 @@ def propose(
 
 
 def approve(
-    session: Session, *, clock: Clock, document_id: str, approver: Principal, note: str = ""
+    session: Session,
+    *,
+    clock: Clock,
+    document_id: str,
+    approver: Principal,
+    note: str = "",
+    node_jurisdiction: str | None = None,
 ) -> GovernedDocument:
-    """Record oversight's approval of a proposal: it takes effect and supersedes the version before it."""
-    _check_decider(approver)
+    """Record oversight's approval of a proposal: it takes effect and supersedes the version before it.
+
+    With ``node_jurisdiction``, only the oversight of that jurisdiction decides (the API passes the node's).
+    """
+    _check_decider(approver, node_jurisdiction)
     return approve_as(session, clock=clock, document_id=document_id, actor=approver.actor, note=note)
 
 
@@ -103,10 +112,16 @@ def approve_as(
 
 
 def reject(
-    session: Session, *, clock: Clock, document_id: str, decider: Principal, note: str
+    session: Session,
+    *,
+    clock: Clock,
+    document_id: str,
+    decider: Principal,
+    note: str,
+    node_jurisdiction: str | None = None,
 ) -> GovernedDocument:
     """Record oversight's refusal of a proposal, with its reasons; the version never takes effect."""
-    _check_decider(decider)
+    _check_decider(decider, node_jurisdiction)
     if not note.strip():
         raise invalid("a rejection states its reasons", "note", "required")
     row = get(session, document_id)
@@ -204,9 +219,13 @@ def _older_versions(session: Session, row: GovernedDocument) -> Sequence[Governe
     return session.scalars(stmt).all()
 
 
-def _check_decider(principal: Principal) -> None:
+def _check_decider(principal: Principal, node_jurisdiction: str | None) -> None:
     if principal.organisation_kind is not OrganisationKind.OVERSIGHT:
         raise Forbidden("only a member of an oversight organisation may decide on a governed document")
+    if node_jurisdiction is not None and principal.jurisdiction != node_jurisdiction:
+        raise Forbidden(
+            f"the governed documents of this node are decided by the oversight of {node_jurisdiction}"
+        )
     if principal.role not in DECIDING_ROLES:
         names = ", ".join(sorted(r.value for r in DECIDING_ROLES))
         raise Forbidden(

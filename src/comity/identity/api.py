@@ -44,12 +44,15 @@ def create_organisation(
     principal: Principal = Depends(require(Role.ADMINISTRATOR)),
     container: Container = Depends(get_container),
 ) -> OrganisationRead:
-    """Register an authority (with its authority type), a platform or an oversight body."""
+    """Register an authority (with its authority type), a platform or an oversight body.
+
+    Only the administrators of the organisation that runs the node register organisations.
+    """
     with container.transaction() as session:
-        org = service.create_organisation(
+        org = service.create_organisation_as(
             session,
             clock=container.clock,
-            actor=principal.actor,
+            principal=principal,
             name=body.name,
             kind=body.kind,
             jurisdiction=body.jurisdiction,
@@ -64,12 +67,15 @@ def create_user(
     principal: Principal = Depends(require(Role.ADMINISTRATOR)),
     container: Container = Depends(get_container),
 ) -> UserCreated:
-    """Create a user in an organisation; the response carries its first token, once."""
+    """Create a user; the response carries its first token, once.
+
+    The node's administrators create users in any organisation, other administrators in their own.
+    """
     with container.transaction() as session:
-        issued = service.add_user(
+        issued = service.add_user_as(
             session,
             clock=container.clock,
-            actor=principal.actor,
+            principal=principal,
             username=body.username,
             role=body.role,
             organisation_id=body.organisation_id,

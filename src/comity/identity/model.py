@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comity.db import Base
@@ -21,6 +21,10 @@ class Organisation(Base):
     jurisdiction: Mapped[str] = mapped_column(String(2), index=True)
     authority_type: Mapped[str | None] = mapped_column(String(30))  # AuthorityType, authorities only
     created_at: Mapped[datetime]
+    #: This organisation runs the node: its administrators manage every organisation's users, the keys,
+    #: the peers and the governance proposals (``comity orgs operator``). Other administrators manage only
+    #: their own organisation's users.
+    operates_node: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint(

@@ -16,8 +16,15 @@ class Principal:
     organisation_kind: OrganisationKind
     jurisdiction: str
     authority_type: AuthorityType | None
+    #: The caller's organisation runs this node (its administrators administer the node itself).
+    operates_node: bool = False
     #: Set only for a peer node acting through a verified federation message (``federation.dispatch``).
     node: str | None = None
+
+    @property
+    def administers_node(self) -> bool:
+        """An administrator of the organisation that runs this node (users, keys, peers, governance)."""
+        return self.role is Role.ADMINISTRATOR and self.operates_node and self.node is None
 
     @property
     def actor(self) -> str:

@@ -25,6 +25,7 @@ class OrganisationRead(BaseModel):
     jurisdiction: str
     authority_type: AuthorityType | None
     created_at: datetime
+    operates_node: bool = False
 
 
 class UserCreate(BaseModel):
@@ -58,3 +59,4 @@ class WhoAmI(BaseModel):
     organisation_kind: OrganisationKind
     jurisdiction: str
     authority_type: AuthorityType | None
+    operates_node: bool = False

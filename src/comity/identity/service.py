@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from comity.audit import service as audit_service
 from comity.clock import Clock
-from comity.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
+from comity.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from comity.identity.model import ApiToken, Organisation, User
 from comity.identity.principal import Principal
 from comity.ids import new_id
@@ -35,8 +35,12 @@ def create_organisation(
     jurisdiction: str,
     authority_type: AuthorityType | None = None,
     org_id: str | None = None,
+    operates_node: bool = False,
 ) -> Organisation:
-    """Register an organisation. An authority must state its authority type; others must not."""
+    """Register an organisation. An authority must state its authority type; others must not.
+
+    ``operates_node`` marks the organisation that runs this node (never a platform).
+    """
     if kind is OrganisationKind.AUTHORITY and authority_type is None:
         raise InvalidInput("an authority needs an authority type", [FieldError("authority_type", "required")])
     if kind is not OrganisationKind.AUTHORITY and authority_type is not None:
@@ -45,6 +49,8 @@ def create_organisation(
         )
     if len(jurisdiction) != 2 or not jurisdiction.isalpha():
         raise InvalidInput("not an ISO 3166 code", [FieldError("jurisdiction", "two letters expected")])
+    if operates_node and kind is OrganisationKind.PLATFORM:
+        raise InvalidInput("a platform does not run a node", [FieldError("operates_node", "not a platform")])
     org = Organisation(
         id=org_id or new_id("org"),
         name=name,
@@ -52,6 +58,7 @@ def create_organisation(
         jurisdiction=jurisdiction.upper(),
         authority_type=authority_type.value if authority_type else None,
         created_at=clock.now(),
+        operates_node=operates_node,
     )
     if session.get(Organisation, org.id) is not None:
         raise Conflict(f"organisation {org.id} exists")
@@ -64,9 +71,64 @@ def create_organisation(
         tag="identity:organisation:created",
         subject_type="organisation",
         subject_id=org.id,
-        details={"kind": org.kind, "jurisdiction": org.jurisdiction, "authority_type": org.authority_type},
+        details={
+            "kind": org.kind,
+            "jurisdiction": org.jurisdiction,
+            "authority_type": org.authority_type,
+            "operates_node": org.operates_node,
+        },
     )
     return org
+
+
+def set_node_operator(
+    session: Session, *, clock: Clock, actor: str, org_id: str, operates_node: bool
+) -> Organisation:
+    """Mark (or unmark) the organisation that runs this node; its administrators administer the node."""
+    org = find_organisation(session, org_id)
+    if operates_node and org.kind == OrganisationKind.PLATFORM.value:
+        raise InvalidInput("a platform does not run a node", [FieldError("organisation", "a platform")])
+    if org.operates_node != operates_node:
+        org.operates_node = operates_node
+        audit_service.record(
+            session,
+            clock=clock,
+            actor=actor,
+            tag=f"identity:organisation:operator_{'set' if operates_node else 'unset'}",
+            subject_type="organisation",
+            subject_id=org.id,
+            details={"operates_node": operates_node},
+        )
+    return org
+
+
+def require_node_administrator(principal: Principal) -> None:
+    """Refuse (403) anyone but an administrator of the organisation that runs this node."""
+    if not principal.administers_node:
+        raise Forbidden("this is administered by the administrators of the organisation that runs this node")
+
+
+def create_organisation_as(
+    session: Session,
+    *,
+    clock: Clock,
+    principal: Principal,
+    name: str,
+    kind: OrganisationKind,
+    jurisdiction: str,
+    authority_type: AuthorityType | None = None,
+) -> Organisation:
+    """An organisation registered through the API: only the node's administrators register them."""
+    require_node_administrator(principal)
+    return create_organisation(
+        session,
+        clock=clock,
+        actor=principal.actor,
+        name=name,
+        kind=kind,
+        jurisdiction=jurisdiction,
+        authority_type=authority_type,
+    )
 
 
 def find_organisation(session: Session, org_id: str) -> Organisation:
@@ -124,6 +186,40 @@ def add_user(
     return IssuedToken(user=user, token=issue_token(session, clock=clock, actor=actor, user_id=user.id))
 
 
+def add_user_as(
+    session: Session,
+    *,
+    clock: Clock,
+    principal: Principal,
+    username: str,
+    role: Role,
+    organisation_id: str,
+    display_name: str | None = None,
+) -> IssuedToken:
+    """A user created through the API by an administrator.
+
+    The node's administrators create users in any organisation; an organisation's administrator only in
+    its own organisation; either way only in a role the organisation's kind allows (no judge in a
+    platform).
+    """
+    if principal.role is not Role.ADMINISTRATOR:
+        raise Forbidden("users are created by administrators")
+    if not principal.administers_node and organisation_id != principal.organisation_id:
+        raise Forbidden(
+            f"you administer the users of {principal.organisation_id}; only the node's administrators "
+            "manage other organisations' users"
+        )
+    return add_user(
+        session,
+        clock=clock,
+        actor=principal.actor,
+        username=username,
+        role=role,
+        organisation_id=organisation_id,
+        display_name=display_name,
+    )
+
+
 def issue_token(session: Session, *, clock: Clock, actor: str, user_id: str, label: str = "") -> str:
     """Issue a new bearer token for a user; returns the clear token (never stored)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -167,6 +263,7 @@ def authenticate(session: Session, token: str) -> Principal:
         organisation_kind=OrganisationKind(org.kind),
         jurisdiction=org.jurisdiction,
         authority_type=AuthorityType(org.authority_type) if org.authority_type else None,
+        operates_node=bool(org.operates_node),
     )
 
 

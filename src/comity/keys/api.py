@@ -22,18 +22,17 @@ from comity.keys.schemas import (
     KeyRotate,
 )
 from comity.keys.truststore import export_trust_store
-from comity.kinds import Role
 from comity.signing.errors import CodedVerificationError
 from comity.signing.keys import KeyPurpose
 from comity.signing.payload import b64decode_strict
 from comity.web.container import Container
-from comity.web.deps import get_container, public, require
+from comity.web.deps import get_container, node_administrator, public
 from comity.web.templating import add_navigation, templates
 
 router = APIRouter(tags=["keys"])
 pages = APIRouter(dependencies=[Depends(public)])
 
-_admin = require(Role.ADMINISTRATOR)
+_admin = node_administrator
 
 
 def _keystore(container: Container) -> Keystore:

@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
+from comity.access import Grant
+from comity.errors import NotFound
 from comity.identity.principal import Principal
 from comity.keys.keystore import Keystore
 from comity.kinds import Role
@@ -44,7 +46,9 @@ _READERS = require(Role.OFFICER, Role.JUDGE, Role.PLATFORM, Role.AUDITOR, Role.A
 _REPLIERS = require(Role.OFFICER, Role.PLATFORM)
 
 
-def _out(container: Container, measure: Measure) -> MeasureOut:
+def _out(container: Container, measure: Measure, grant: Grant | None = None) -> MeasureOut:
+    if grant is not None and not grant.sees_content:
+        return measure_out(measure, [], content=False)
     return measure_out(measure, service.allowed_actions(measure, container.clock.now()))
 
 
@@ -76,16 +80,20 @@ def list_measures(
 ) -> list[MeasureOut]:
     """Measures you may see, newest first."""
     with container.transaction() as session:
-        rows = service.list_measures(session, clock=container.clock, principal=principal, status=status)
-        return [_out(container, m) for m in rows]
+        rows = service.visible_measures(session, clock=container.clock, principal=principal, status=status)
+        return [_out(container, g.obj, g.grant) for g in rows]
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureOut)
 def show(
     measure_id: str, principal: Principal = Depends(_READERS), container: Container = Depends(get_container)
 ) -> MeasureOut:
-    """One measure, with what may happen next."""
-    return _run(container, service.get_measure, principal=principal, measure_id=measure_id)
+    """One measure, with what may happen next (oversight: its metadata)."""
+    with container.transaction() as session:
+        granted = service.measure_access(
+            session, clock=container.clock, principal=principal, measure_id=measure_id
+        )
+        return _out(container, granted.obj, granted.grant)
 
 
 @router.patch("/measures/{measure_id}", response_model=MeasureOut)
@@ -225,12 +233,13 @@ def lift(
     )
 
 
-def _answer_json(row: MeasureAnswer) -> dict[str, Any]:
+def _answer_json(row: MeasureAnswer, *, content: bool = True) -> dict[str, Any]:
     return {
         "id": row.id,
         "answer": row.answer,
         "reasons": list(row.reasons or []),
-        "explanation": row.explanation,
+        # The platform's free-text explanation may name the person: oversight reads the answer's codes.
+        "explanation": row.explanation if content else None,
         "complied_at": row.complied_at,
         "answered_by": row.answered_by,
         "answered_at": row.answered_at,
@@ -256,10 +265,13 @@ def answer(
 def answers(
     measure_id: str, principal: Principal = Depends(_READERS), container: Container = Depends(get_container)
 ) -> list[dict[str, Any]]:
-    """The platform's answers, oldest first."""
+    """The platform's answers, oldest first (oversight: without the free-text explanation)."""
     with container.transaction() as session:
-        service.get_measure(session, clock=container.clock, principal=principal, measure_id=measure_id)
-        return [_answer_json(a) for a in lifecycle.answers_of(session, measure_id)]
+        granted = service.measure_access(
+            session, clock=container.clock, principal=principal, measure_id=measure_id
+        )
+        content = granted.grant.sees_content
+        return [_answer_json(a, content=content) for a in lifecycle.answers_of(session, measure_id)]
 
 
 @router.get("/measures/{measure_id}/order")
@@ -268,11 +280,11 @@ def order(
 ) -> Response:
     """The latest signed order of the measure (a DSSE envelope; verify it with ``comity verify order``)."""
     with container.transaction() as session:
-        measure = service.get_measure(
+        granted = service.measure_access(
             session, clock=container.clock, principal=principal, measure_id=measure_id
         )
+        service.require_content(granted, "order (it names the target)")
+        measure = granted.obj
         if measure.order_envelope is None:
-            from comity.errors import NotFound
-
             raise NotFound(f"measure {measure_id} has no order yet")
         return Response(measure.order_envelope, media_type="application/vnd.comity.order+json")

@@ -148,11 +148,17 @@ class MeasureOut(BaseModel):
     end_reason: str | None
     policy_decision: dict[str, Any]
     allowed_next: list[str]
+    #: Fields withheld from this reader (oversight reads metadata, never free text that may name people).
+    withheld: list[str] = []
 
 
-def measure_out(measure: Measure, allowed_next: list[str]) -> MeasureOut:
-    """The read model of a measure (no target identifier, no mailbox)."""
-    return MeasureOut(
+#: The free-text fields of a measure, withheld from oversight (they may name the person or the target).
+CONTENT_FIELDS: tuple[str, ...] = ("justification", "proportionality", "escalation_reason", "end_reason")
+
+
+def measure_out(measure: Measure, allowed_next: list[str], *, content: bool = True) -> MeasureOut:
+    """The read model of a measure (no target identifier, no mailbox); ``content=False``: metadata only."""
+    out = MeasureOut(
         id=measure.id,
         case_id=measure.case_id,
         kind=measure.kind,
@@ -200,4 +206,16 @@ def measure_out(measure: Measure, allowed_next: list[str]) -> MeasureOut:
         end_reason=measure.end_reason,
         policy_decision=dict(measure.policy_decision or {}),
         allowed_next=allowed_next,
+    )
+    if content:
+        return out
+    return out.model_copy(
+        update={
+            "justification": None,
+            "proportionality": {},
+            "escalation_reason": None,
+            "end_reason": None,
+            "allowed_next": [],
+            "withheld": list(CONTENT_FIELDS),
+        }
     )

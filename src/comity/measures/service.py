@@ -27,7 +27,15 @@ from comity.identity.principal import Principal
 from comity.ids import new_id
 from comity.kinds import ActionKind, AuthorityType, OrganisationKind, Role
 from comity.measures import transitions
-from comity.measures.access import editable, get_measure, list_measures, require_judge
+from comity.measures.access import (
+    editable,
+    get_measure,
+    list_measures,
+    measure_access,
+    require_content,
+    require_judge,
+    visible_measures,
+)
 from comity.measures.history import record_change
 from comity.measures.issuance import announce, issue, record_prior_reply
 from comity.measures.model import (
@@ -64,12 +72,15 @@ __all__ = [
     "issue",
     "keep_decision",
     "list_measures",
+    "measure_access",
     "record_prior_reply",
     "refuse",
     "request_notice_deferral",
+    "require_content",
     "require_judge",
     "submit",
     "update_elements",
+    "visible_measures",
     "withdraw",
 ]
 

@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
+from comity.access import Basis, Granted
 from comity.identity.principal import Principal
 from comity.kinds import Role
 from comity.measures import service as measures
 from comity.measures.schemas import MeasureOut, NoticeDeferralIn, ReasonIn, measure_out
-from comity.notices import delivery, service
+from comity.notices import access, delivery, service
 from comity.notices.model import Notice, StatementOfReasons
 from comity.notices.sor import published
 from comity.outbox.model import OutboxMessage
@@ -28,15 +29,16 @@ _JUDGE = require(Role.JUDGE)
 _PLATFORM = require(Role.PLATFORM)
 
 
-def notice_json(notice: Notice, *, with_recipient: bool) -> dict[str, Any]:
-    """A notice with its delivery status; the recipient only for those who handle it."""
+def notice_json(notice: Notice, *, with_recipient: bool, content: bool = True) -> dict[str, Any]:
+    """A notice with its delivery status; the recipient only for those who handle it; ``content=False``
+    (oversight): its status and times, never what it says."""
     body: dict[str, Any] = {
         "id": notice.id,
         "measure_id": notice.measure_id,
         "kind": notice.kind,
         "channel": notice.channel,
         "status": notice.status,
-        "content": notice.content,
+        "content": notice.content if content else None,
         "challenge_until": notice.challenge_until,
         "deferred_until": notice.deferred_until,
         "deferral_approved": notice.deferral_approved_by is not None,
@@ -44,9 +46,16 @@ def notice_json(notice: Notice, *, with_recipient: bool) -> dict[str, Any]:
         "delivery_evidence": notice.delivery_evidence,
         "created_at": notice.created_at,
     }
-    if with_recipient:
+    if with_recipient and content:
         body["recipient"] = notice.recipient
     return body
+
+
+def _granted_json(granted: Granted[Notice], principal: Principal) -> dict[str, Any]:
+    grant = granted.grant
+    # Officers of the case handle the notice (they see its recipient); the platform relays it.
+    handles = principal.role is Role.OFFICER and grant.basis in (Basis.MEMBERSHIP, Basis.MIRROR)
+    return notice_json(granted.obj, with_recipient=handles, content=grant.sees_content)
 
 
 @router.get("/notices")
@@ -57,8 +66,10 @@ def list_notices(
 ) -> list[dict[str, Any]]:
     """Notices you may see, newest first."""
     with container.transaction() as session:
-        rows = service.list_notices(session, principal=principal, measure_id=measure_id)
-        return [notice_json(n, with_recipient=principal.role is Role.OFFICER) for n in rows]
+        rows = access.visible_notices(
+            session, clock=container.clock, principal=principal, measure_id=measure_id
+        )
+        return [_granted_json(g, principal) for g in rows]
 
 
 @router.get("/notices/{notice_id}")
@@ -67,8 +78,10 @@ def show_notice(
 ) -> dict[str, Any]:
     """One notice and its delivery status."""
     with container.transaction() as session:
-        notice = service.get_notice(session, principal=principal, notice_id=notice_id)
-        return notice_json(notice, with_recipient=principal.role is Role.OFFICER)
+        granted = access.notice_access(
+            session, clock=container.clock, principal=principal, notice_id=notice_id
+        )
+        return _granted_json(granted, principal)
 
 
 @router.post("/notices/{notice_id}/resend")

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from comity.agreements.service import current_context
 from comity.clock import Clock
-from comity.errors import Forbidden, NotFound
+from comity.errors import Forbidden
 from comity.identity.model import Organisation
 from comity.identity.principal import SYSTEM_ACTOR, Principal
 from comity.ids import new_id
 from comity.kinds import Role
 from comity.measures.history import record_change
 from comity.measures.model import LadderStep, Measure
+from comity.notices import access
 from comity.notices.model import Channel, Notice, NoticeAction, NoticeKind, NoticeStatus, next_notice_status
 from comity.outbox import service as outbox
 from comity.outbox.model import OutboxMessage, OutboxStatus
@@ -291,8 +292,10 @@ def sync_deliveries(session: Session, *, clock: Clock, limit: int = 500) -> int:
 
 
 def resend(session: Session, *, clock: Clock, principal: Principal, notice_id: str) -> Notice:
-    """Send a failed notice again (officer or administrator)."""
-    notice = get_notice(session, principal=principal, notice_id=notice_id)
+    """Send a failed notice again (an officer who leads or investigates the measure's case)."""
+    notice = access.notice_access(
+        session, clock=clock, principal=principal, notice_id=notice_id, edit=True
+    ).obj
     after = next_notice_status(notice.id, notice.status, NoticeAction.RESEND)
     _change(session, clock, principal.actor, notice, NoticeAction.RESEND, after)
     _send(
@@ -301,32 +304,14 @@ def resend(session: Session, *, clock: Clock, principal: Principal, notice_id: s
     return notice
 
 
-def _visible(principal: Principal, measure: Measure) -> bool:
-    if principal.role is Role.PLATFORM:
-        return measure.addressee_organisation == principal.organisation_id
-    if principal.role in (Role.ADMINISTRATOR, Role.AUDITOR):
-        return True
-    return principal.jurisdiction == measure.issuing_jurisdiction
-
-
-def get_notice(session: Session, *, principal: Principal, notice_id: str) -> Notice:
-    """One notice the caller may see, or NotFound."""
-    notice = session.get(Notice, notice_id)
-    measure = session.get(Measure, notice.measure_id) if notice else None
-    if notice is None or measure is None or not _visible(principal, measure):
-        raise NotFound(f"no notice {notice_id[:60]!r}")
-    return notice
-
-
 def list_notices(
-    session: Session, *, principal: Principal | None, measure_id: str | None = None, limit: int = 200
+    session: Session, *, principal: None, measure_id: str | None = None, limit: int = 200
 ) -> Sequence[Notice]:
-    """Notices the caller may see (all of them for the node operator's CLI: ``principal=None``)."""
-    stmt = select(Notice, Measure).join(Measure, Measure.id == Notice.measure_id)
+    """Every notice, newest first, for the node operator's CLI (callers use ``notices.access``)."""
+    stmt = select(Notice)
     if measure_id is not None:
         stmt = stmt.where(Notice.measure_id == measure_id)
-    rows = session.execute(stmt.order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)).all()
-    return [n for n, m in rows if principal is None or _visible(principal, m)]
+    return session.scalars(stmt.order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)).all()
 
 
 def require_platform(principal: Principal) -> None:

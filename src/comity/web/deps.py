@@ -53,3 +53,9 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
     _check.__name__ = "require_" + "_".join(sorted(r.value for r in allowed)) if allowed else "require_any"
     _check.comity_roles = allowed  # type: ignore[attr-defined]
     return _check
+
+
+def node_administrator(principal: Principal = Depends(require(Role.ADMINISTRATOR))) -> Principal:
+    """An administrator of the organisation that runs this node (users, keys, peers, governance)."""
+    identity.require_node_administrator(principal)
+    return principal

@@ -60,6 +60,8 @@ def token_for(agreements_container: Container) -> TokenFactory:
                 kind=kind,
                 jurisdiction="IE",
                 authority_type=authority_type,
+                # Administrators here run the node (as in the demo, where the oversight board does).
+                operates_node=role is Role.ADMINISTRATOR and kind is not OrganisationKind.PLATFORM,
             )
             issued = identity.add_user(
                 session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,10 +11,11 @@ from typing import Any
 
 import nacl.signing
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 import comity.models  # noqa: F401  (every table registered)
+from comity.cases.model import Case, CaseMember, CaseStatus, MemberRole
 from comity.clock import Clock
 from comity.config import Settings
 from comity.custody import service
@@ -22,8 +24,10 @@ from comity.custody.service import EvidenceKind, NewEvidence
 from comity.custody.states import CustodyAction
 from comity.custody.store import folder_store_for
 from comity.db import make_session_factory
+from comity.errors import Unauthenticated
 from comity.identity import service as identity
 from comity.identity.principal import SYSTEM_ACTOR, Principal
+from comity.ids import new_id
 from comity.keys import queries
 from comity.keys import service as keys
 from comity.keys.keystore import Keystore
@@ -74,6 +78,66 @@ def upload_params(
     return params
 
 
+def join_case(container: Container, who: str | Principal, case_id: str = "case_1") -> None:
+    """Make the user behind ``who`` (a token or a principal) a member of case ``case_id``, opening it (led
+    by them) if it does not exist yet: evidence belongs to a real case its custodians may read.
+
+    Officers join as investigators (lead when they open it), judges as the case's judge.
+    """
+    with container.transaction() as session:
+        principal = who if isinstance(who, Principal) else identity.authenticate(session, who)
+        now = container.clock.now()
+        if session.get(Case, case_id) is None:
+            session.add(
+                Case(
+                    id=case_id,
+                    title=f"case {case_id}",
+                    summary="",
+                    lead_jurisdiction=principal.jurisdiction,
+                    lead_organisation_id=principal.organisation_id,
+                    jurisdictional_links=["offence_in_territory"],
+                    status=CaseStatus.OPEN.value,
+                    opened_by=principal.actor,
+                    opened_at=now,
+                    reopen_count=0,
+                )
+            )
+            session.flush()
+            role = MemberRole.LEAD
+        else:
+            role = MemberRole.INVESTIGATOR
+        if principal.role is Role.JUDGE:
+            role = MemberRole.JUDGE
+        already = session.scalar(
+            select(CaseMember.id).where(
+                CaseMember.case_id == case_id, CaseMember.user_id == principal.user_id
+            )
+        )
+        if already is None:
+            session.add(
+                CaseMember(
+                    id=new_id("mem"),
+                    case_id=case_id,
+                    user_id=principal.user_id,
+                    role=role.value,
+                    jurisdiction=principal.jurisdiction,
+                    starts_at=now,
+                    ends_at=None,
+                    added_by=SYSTEM_ACTOR,
+                    added_at=now,
+                )
+            )
+
+
+def close_case(container: Container, case_id: str = "case_1") -> None:
+    """Mark a case closed (retention then applies to its evidence: an open case holds it)."""
+    with container.transaction() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        case.status = CaseStatus.CLOSED.value
+        case.closed_at = container.clock.now()
+
+
 def upload(
     client: TestClient,
     token: str,
@@ -81,9 +145,14 @@ def upload(
     now: datetime,
     *,
     media_type: str = "image/png",
+    join: bool = True,
     **params: Any,
 ) -> Any:
-    """POST evidence; returns the httpx response."""
+    """POST evidence into a case the uploader is a member of (``join=False``: as they are); the response."""
+    case_id = params.get("case_id", "case_1")
+    if join and isinstance(case_id, str) and " " not in case_id:
+        with contextlib.suppress(Unauthenticated):  # the upload itself answers 401
+            join_case(client.app.state.container, token, case_id)  # type: ignore[attr-defined]
     return client.post(
         f"{API}/evidence",
         params=upload_params(now, **params),
@@ -142,6 +211,7 @@ def _principal(container: Container, role: Role, authority_type: AuthorityType, 
 
 
 def _collect(container: Container, principal: Principal, data: bytes, case_id: str, **personal: str) -> str:
+    join_case(container, principal, case_id)
     store = folder_store_for(container.settings)
     blob = store.put([data])
     metadata = NewEvidence(
@@ -210,6 +280,8 @@ def build_case(container: Container, directory: Path, case_id: str = "case_1") -
     """Two items with a chain each (one destroyed), a witness-cosigned checkpoint, and the bundle."""
     officer = _principal(container, Role.OFFICER, AuthorityType.POLICE, "officer_a")
     judge = _principal(container, Role.JUDGE, AuthorityType.JUDGE, "judge_b")
+    join_case(container, officer, case_id)
+    join_case(container, judge, case_id)
     first = _collect(container, officer, b"<html>listing 42</html>", case_id, source="http://shop.example/42")
     _act(container, officer, first, CustodyAction.ANALYSED, note="price list extracted")
     _act(container, officer, first, CustodyAction.SEALED)

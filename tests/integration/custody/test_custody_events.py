@@ -22,7 +22,7 @@ from comity.kinds import Role
 from comity.signing.envelope import Envelope, PayloadType, verify
 from comity.signing.keys import KeyPurpose
 from comity.web.container import Container
-from integration.custody.custody_support import API, UserFactory, upload
+from integration.custody.custody_support import API, UserFactory, close_case, join_case, upload
 from support import bearer
 
 
@@ -38,6 +38,7 @@ def test_a_full_chain_of_custody_is_signed_chained_and_audited(
     officer = make_user(Role.OFFICER)
     judge = make_user(Role.JUDGE)
     evidence_id = upload(client, officer, b"capture", node.clock.now()).json()["id"]
+    join_case(node, judge)  # the court the item goes to reads the case
     steps = [
         (officer, "analysed", {"note": "hash compared with the platform's copy"}),
         (officer, "sealed", {}),
@@ -148,6 +149,7 @@ def test_the_node_signs_its_own_acts_with_its_node_key(
     officer = make_user(Role.OFFICER)
     evidence_id = upload(client, officer, b"capture", node.clock.now()).json()["id"]
     keystore = Keystore.for_settings(node.settings)
+    close_case(node)  # the node destroys at the end of retention, which an open case would hold off
     with node.transaction() as session:
         item = lock_item(session, evidence_id)
         actor = node_actor(session, clock=node.clock, keystore=keystore, jurisdiction="IE")
@@ -178,6 +180,7 @@ def test_holds_protect_evidence_from_destruction_until_released(
     judge = make_user(Role.JUDGE)
     admin = make_user(Role.ADMINISTRATOR)
     evidence_id = upload(client, officer, b"capture", node.clock.now()).json()["id"]
+    join_case(node, judge)
     denied = client.post(
         f"{API}/legal-holds", json={"case_id": "case_1", "reason": "appeal"}, headers=bearer(officer)
     )

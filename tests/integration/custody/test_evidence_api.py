@@ -18,7 +18,7 @@ from comity.kinds import OrganisationKind, Role
 from comity.signing.envelope import Envelope, PayloadType, verify
 from comity.signing.keys import KeyPurpose
 from comity.web.container import Container
-from integration.custody.custody_support import API, UserFactory, blob_files, upload
+from integration.custody.custody_support import API, UserFactory, blob_files, join_case, upload
 from support import bearer
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -33,11 +33,12 @@ def test_upload_stores_bytes_signs_collected_and_audits(
     item = response.json()
     digest = hashlib.sha256(PNG).hexdigest()
     assert (item["sha256"], item["size_bytes"], item["media_type"]) == (digest, len(PNG), "image/png")
+    # Held: its case is open (an open case keeps its evidence past retention).
     assert (item["state"], item["event_count"], item["tlp"], item["held"]) == (
         "open",
         1,
         "amber+strict",
-        False,
+        True,
     )
     assert blob_files(node) == [f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"]
     with node.transaction() as session:
@@ -139,20 +140,36 @@ def test_refusals_happen_before_any_byte_is_stored(
     assert blob_files(node) == []
 
 
-def test_readers_are_the_node_custodians_only(
+def test_readers_are_the_case_readers_among_the_node_custodians(
     node: Container, client: TestClient, make_user: UserFactory
 ) -> None:
     officer = make_user(Role.OFFICER)
     evidence_id = upload(client, officer, PNG, node.clock.now()).json()["id"]
     judge = make_user(Role.JUDGE)
+    outsider = make_user(Role.OFFICER)
     auditor = make_user(Role.AUDITOR)
     foreign = make_user(Role.OFFICER, jurisdiction="FR")
-    assert client.get(f"{API}/evidence/{evidence_id}/content", headers=bearer(judge)).status_code == 200
-    assert client.get(f"{API}/evidence/{evidence_id}/content", headers=bearer(auditor)).status_code == 403
-    assert client.get(f"{API}/evidence/{evidence_id}/content", headers=bearer(foreign)).status_code == 403
+    content = f"{API}/evidence/{evidence_id}/content"
+    # Not on the case: the item does not exist for them (officer or judge of this very jurisdiction).
+    for stranger in (judge, outsider, foreign):
+        assert client.get(content, headers=bearer(stranger)).status_code == 404
+        assert client.get(f"{API}/evidence/{evidence_id}", headers=bearer(stranger)).status_code == 404
+        listing = client.get(f"{API}/evidence", params={"case_id": "case_1"}, headers=bearer(stranger))
+        assert listing.status_code == 404
+    assert client.get(content, headers=bearer(auditor)).status_code == 403  # the role never handles evidence
+    join_case(node, judge)
+    join_case(node, foreign)  # a member from another jurisdiction sees the case, but custody is IE's
+    assert client.get(content, headers=bearer(judge)).status_code == 200
+    assert client.get(content, headers=bearer(foreign)).status_code == 403
     assert client.get(f"{API}/evidence/{evidence_id}", headers=bearer(foreign)).status_code == 403
     listed = client.get(f"{API}/evidence", params={"case_id": "case_1"}, headers=bearer(judge))
     assert [i["id"] for i in listed.json()] == [evidence_id]
+    with node.transaction() as session:
+        reads = session.scalars(
+            select(AuditEvent).where(AuditEvent.tag == "custody:case:listed").order_by(AuditEvent.seq)
+        ).all()
+    assert reads[-1].details["basis"] == "membership"
+    assert reads[-1].details["basis_detail"] == "judge"
 
 
 def test_identical_uploads_share_one_blob_until_both_are_destroyed(

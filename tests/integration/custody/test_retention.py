@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from comity.audit.model import AuditEvent
 from comity.cli.main import app as cli
 from comity.clock import FixedClock
-from comity.custody import holds, retention
+from comity.custody import retention
 from comity.custody.actors import node_actor
 from comity.custody.model import CustodyEvent, EvidenceItem
 from comity.custody.payload import CustodyPayload
@@ -27,7 +25,7 @@ from comity.signing.envelope import Envelope, PayloadType, verify
 from comity.signing.keys import KeyPurpose
 from comity.translog import service as translog
 from comity.web.container import Container
-from integration.custody.custody_support import API, UserFactory, blob_files, upload
+from integration.custody.custody_support import API, UserFactory, blob_files, close_case, join_case, upload
 from support import bearer
 
 
@@ -64,6 +62,10 @@ def items(node: Container, client: TestClient, make_user: UserFactory) -> dict[s
     }
     note = {"action": "analysed", "note": "seller's name appears in the header"}
     client.post(f"{API}/evidence/{ids['plain']}/events", json=note, headers=bearer(officer))
+    join_case(node, judge, "case_h")  # the judge placing the hold reads the case
+    # Retention applies to the evidence of closed cases; case_open stays open, which holds its item.
+    close_case(node, "case_1")
+    close_case(node, "case_h")
     hold = {"evidence_id": ids["held"], "reason": "pending challenge before the court"}
     assert client.post(f"{API}/legal-holds", json=hold, headers=bearer(judge)).status_code == 201
     # A node key for the log's checkpoints and the node's own acts (it would exist on a running node).
@@ -75,19 +77,7 @@ def items(node: Container, client: TestClient, make_user: UserFactory) -> dict[s
     return ids
 
 
-@pytest.fixture
-def open_case_source() -> Iterator[holds.HoldSource]:
-    def open_case(session: Session, item: EvidenceItem) -> str | None:
-        return "case case_open is open" if item.case_id == "case_open" else None
-
-    holds.register_hold_source(open_case)
-    yield open_case
-    holds.unregister_hold_source(open_case)
-
-
-def test_retention_purges_what_is_due_and_spares_what_is_held(
-    node: Container, items: dict[str, str], open_case_source: holds.HoldSource
-) -> None:
+def test_retention_purges_what_is_due_and_spares_what_is_held(node: Container, items: dict[str, str]) -> None:
     assert isinstance(node.clock, FixedClock)
     node.clock.advance(timedelta(days=31))
     dry = _run(node, dry_run=True)
@@ -156,6 +146,7 @@ def test_retention_purges_what_is_due_and_spares_what_is_held(
 def test_purged_bytes_leave_the_store(node: Container, client: TestClient, make_user: UserFactory) -> None:
     officer = make_user(Role.OFFICER)
     upload(client, officer, b"only copy", node.clock.now(), retention_days=10)
+    close_case(node)
     assert len(blob_files(node)) == 1
     assert isinstance(node.clock, FixedClock)
     node.clock.advance(timedelta(days=11))
@@ -170,6 +161,7 @@ def test_items_in_transit_wait_for_receipt(
     evidence_id = upload(client, officer, b"in transit", node.clock.now(), retention_days=10).json()["id"]
     for body in ({"action": "sealed"}, {"action": "transferred", "counterparty": "FR"}):
         client.post(f"{API}/evidence/{evidence_id}/events", json=body, headers=bearer(officer))
+    close_case(node)
     assert isinstance(node.clock, FixedClock)
     node.clock.advance(timedelta(days=11))
     report = _run(node)
@@ -180,7 +172,6 @@ def test_items_in_transit_wait_for_receipt(
 def test_retention_cli(
     node: Container,
     items: dict[str, str],
-    open_case_source: holds.HoldSource,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("COMITY_HOME", str(node.settings.home))

@@ -10,7 +10,7 @@ from comity.custody.model import CustodyEvent
 from comity.kinds import OrganisationKind, Role
 from comity.outbox.model import OutboxMessage
 from comity.web.container import Container
-from integration.custody.custody_support import API, UserFactory, upload
+from integration.custody.custody_support import API, UserFactory, join_case, upload
 from support import bearer
 
 DATA = b"listing 42 capture"
@@ -57,7 +57,11 @@ def test_custodians_of_this_node_only(node: Container, client: TestClient, make_
     evidence_id = _collected(node, client, token)
     platform = make_user(Role.PLATFORM, kind=OrganisationKind.PLATFORM)
     foreign = make_user(Role.OFFICER, jurisdiction="FR")
-    assert _transfer(client, platform, evidence_id)["status"] == 403
+    outsider = make_user(Role.OFFICER)
+    assert _transfer(client, platform, evidence_id)["status"] == 403  # never a custodian
+    assert _transfer(client, outsider, evidence_id)["status"] == 404  # not on the case
+    assert _transfer(client, foreign, evidence_id)["status"] == 404
+    join_case(node, foreign)  # on the case, but custody on this node is IE's officers'
     assert _transfer(client, foreign, evidence_id)["status"] == 403
     retract = client.post(
         f"{API}/evidence/{evidence_id}/retract", json={"reason": "shared in error"}, headers=bearer(foreign)

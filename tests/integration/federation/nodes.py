@@ -10,10 +10,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from comity.agreements.service import install_bundled
+from comity.assistance_requests.model import AssistanceRequest
+from comity.cases.model import Case, CaseMember, CaseOffence
 from comity.clock import Clock
 from comity.config import Settings
 from comity.federation import directory
@@ -119,4 +121,100 @@ def introduce(node: Node, peer: Node, *, base_url: str, agreements: tuple[str, .
             jurisdiction=peer.code,
             base_url=base_url,
             agreements=agreements,
+        )
+
+
+def share_case(node: Node, case_id: str, *, peers: tuple[str, ...], lead_organisation: str) -> None:
+    """Record on ``node`` a case ``case_id`` that it shares with each of ``peers`` through a federated
+    request (the state transfers of evidence attach to), creating it if it is not there yet.
+
+    The request rows are bare fixtures for the custody tests (the request workflow has its own tests):
+    what matters here is that the case exists and is linked to each peer.
+    """
+    container = node.container
+    now = container.clock.now()
+    with container.transaction() as session:
+        if session.get(Case, case_id) is None:
+            session.add(
+                Case(
+                    id=case_id,
+                    title=f"shared case {case_id}",
+                    summary="",
+                    lead_jurisdiction=node.code,
+                    lead_organisation_id=lead_organisation,
+                    jurisdictional_links=["offence_in_territory"],
+                    status="open",
+                    opened_by=SYSTEM_ACTOR,
+                    opened_at=now,
+                    reopen_count=0,
+                )
+            )
+            session.flush()
+        offence = session.scalar(select(CaseOffence.id).where(CaseOffence.case_id == case_id))
+        if offence is None:
+            offence = f"off_{uuid.uuid4().hex[:16]}"
+            session.add(
+                CaseOffence(
+                    id=offence,
+                    case_id=case_id,
+                    taxonomy_code="counterfeit_goods",
+                    jurisdiction=node.code,
+                    statute="fixture",
+                    added_by=SYSTEM_ACTOR,
+                    added_at=now,
+                )
+            )
+            session.flush()
+        for peer in peers:
+            linked = session.scalar(
+                select(AssistanceRequest.id).where(
+                    AssistanceRequest.case_id == case_id, AssistanceRequest.federated_with == peer
+                )
+            )
+            if linked is not None:
+                continue
+            session.add(
+                AssistanceRequest(
+                    id=f"req_{uuid.uuid4().hex[:16]}",
+                    case_id=case_id,
+                    procedure="eev_production",
+                    regime="e_evidence",
+                    measure="production",
+                    data_category="content",
+                    agreement_id=AGREEMENT,
+                    agreement_version=1,
+                    offence_id=offence,
+                    offence_code="counterfeit_goods",
+                    statute="fixture",
+                    from_state=node.code,
+                    to_state=peer,
+                    target_ids=[],
+                    issuer_authority="judge",
+                    status="delivered",
+                    transmitted_at=now,
+                    created_by=SYSTEM_ACTOR,
+                    created_at=now,
+                    updated_at=now,
+                    federated_with=peer,
+                    mirror=False,
+                )
+            )
+
+
+def join(node: Node, case_id: str, user_id: str) -> None:
+    """Make ``user_id`` an investigator of ``case_id`` on ``node`` (from now on)."""
+    now = node.container.clock.now()
+    with node.container.transaction() as session:
+        session.add(
+            CaseMember(
+                id=f"mem_{uuid.uuid4().hex[:16]}",
+                case_id=case_id,
+                user_id=user_id,
+                role="investigator",
+                jurisdiction=node.code,
+                starts_at=now,
+                ends_at=None,
+                added_by=SYSTEM_ACTOR,
+                added_at=now,
+            )
         )

@@ -30,6 +30,7 @@ def admin_token(node: Node, role: Role = Role.ADMINISTRATOR) -> str:
             name=f"{node.code} oversight",
             kind=OrganisationKind.OVERSIGHT,
             jurisdiction=node.code,
+            operates_node=True,  # its administrators administer the node (peers, trust)
         )
         return identity.add_user(
             session,

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from comity.assistance_requests.model import AssistanceRequest
 from comity.audit.model import AuditEvent
 from comity.custody import service, sharing, transfer_receive
 from comity.custody.bundle import case_uco_export, export_bundle
@@ -42,7 +43,7 @@ from comity.transport.egress import Attachment, Outbound
 from comity.transport.message import open_message
 from comity.transport.tlp import Tlp
 from integration.federation.conftest import ADDRESSES
-from integration.federation.nodes import AGREEMENT, Node, introduce
+from integration.federation.nodes import AGREEMENT, Node, introduce, join, share_case
 from integration.federation.test_exchange import alerts, deliver
 from support import bearer
 
@@ -52,8 +53,27 @@ TRANSFER = sharing.TRANSFER_KIND
 DATA = b"<html>listing 42: counterfeit trainers, 40 EUR</html>"
 
 
+@pytest.fixture(autouse=True)
+def _case_shared_by_every_node(nodes: dict[str, Node]) -> None:
+    """Evidence from a peer attaches to a case shared with it through a request: every node holds
+    ``CASE``, linked to each other node."""
+    for code, node in nodes.items():
+        with node.container.transaction() as session:
+            org = identity.create_organisation(
+                session,
+                clock=node.container.clock,
+                actor=SYSTEM_ACTOR,
+                name=f"{code} lead authority",
+                kind=OrganisationKind.AUTHORITY,
+                jurisdiction=code,
+                authority_type=AuthorityType.POLICE,
+            )
+        share_case(node, CASE, peers=tuple(c for c in nodes if c != code), lead_organisation=org.id)
+
+
 def officer(node: Node, name: str = "officer") -> tuple[Principal, str]:
-    """A police officer of ``node``'s jurisdiction: the principal and a bearer token."""
+    """A police officer of ``node``'s jurisdiction, on the case ``CASE`` that ``node`` shares with the
+    other nodes through federated requests: the principal and a bearer token."""
     clock = node.container.clock
     with node.container.transaction() as session:
         org = identity.create_organisation(
@@ -73,7 +93,11 @@ def officer(node: Node, name: str = "officer") -> tuple[Principal, str]:
             role=Role.OFFICER,
             organisation_id=org.id,
         )
-        return identity.authenticate(session, issued.token), issued.token
+        principal = identity.authenticate(session, issued.token)
+    peers = tuple(code for code in ADDRESSES if code != node.code)
+    share_case(node, CASE, peers=peers, lead_organisation=org.id)
+    join(node, CASE, principal.user_id)
+    return principal, issued.token
 
 
 def collect_sealed(
@@ -315,6 +339,26 @@ def test_an_item_must_be_sealed_and_the_peer_known(
     assert again.status_code == 409
     assert again.json()["current_state"] == "in_transit"
     assert len(outbox_rows(de, sharing.TRANSFER_KIND)) == 1
+
+
+def test_a_transfer_attaches_only_to_a_case_shared_with_its_sender(
+    nodes: dict[str, Node], http: dict[str, TestClient]
+) -> None:
+    de, ie = nodes["DE"], nodes["IE"]
+    with ie.container.transaction() as session:  # IE no longer shares the case with DE
+        for row in session.scalars(select(AssistanceRequest).where(AssistanceRequest.federated_with == "DE")):
+            row.federated_with = None
+    principal, token = officer(de)
+    evidence_id = collect_sealed(de, principal)
+    assert transfer(http["DE"], token, evidence_id, "IE").status_code == 201
+    deliver(de, http["IE"])
+    for _ in range(MAX_HANDLING_ATTEMPTS):
+        assert dispatch_pending(ie.container) == 0
+    with ie.container.transaction() as session:
+        (message,) = session.scalars(select(ReceivedMessage).where(ReceivedMessage.kind == TRANSFER)).all()
+        assert message.handling_failed_at is not None
+        assert f"no case {CASE} shared with DE" in (message.handling_error or "")
+        assert session.scalars(select(EvidenceItem)).all() == []  # no orphan item
 
 
 def test_a_category_the_agreement_does_not_permit_never_leaves(

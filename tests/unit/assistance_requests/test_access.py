@@ -28,7 +28,7 @@ SESSION = object()  # never touched: membership is stubbed out below
 
 @pytest.fixture(autouse=True)
 def _nobody_is_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(access, "_is_member", lambda *args: False)
+    monkeypatch.setattr(access, "_case_grant", lambda *args: None)
 
 
 def _request(*, federated_with: str | None, mirror: bool) -> AssistanceRequest:
