@@ -17,7 +17,7 @@ from comity.identity.principal import Principal
 from comity.keys.keystore import Keystore
 from comity.kinds import AuthorityType, Role
 from comity.measures import issuing
-from comity.measures.access import editable, get_measure
+from comity.measures.access import editable
 from comity.measures.history import record_change
 from comity.measures.model import (
     Measure,
@@ -68,8 +68,10 @@ def record_prior_reply(
     session: Session, *, clock: Clock, principal: Principal, measure_id: str, reply: str
 ) -> Measure:
     """Record the person's reply to the prior notice (relayed by the platform or received by an officer)."""
+    # Officers record it as editors of the case; the platform relays it as the addressee the prior
+    # notice went through (before any order exists, so not through the reading grant of an issued order).
     measure = (
-        get_measure(session, clock=clock, principal=principal, measure_id=measure_id)
+        editable(session, clock, principal, measure_id)
         if principal.role is not Role.PLATFORM
         else session.get(Measure, measure_id)
     )

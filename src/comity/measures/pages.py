@@ -182,6 +182,10 @@ def judge_decides(
             else:
                 return RedirectResponse(f"{back}?error={quote('unknown decision')}", status_code=303)
     except ComityError as exc:
+        if exc.status == 404:  # a measure this judge may not know of: the same page as reading it
+            return templates.TemplateResponse(
+                request, "judges/missing.html", {"title": "Not found", "detail": exc.detail}, status_code=404
+            )
         detail = exc.detail + "".join(f"; {e.path}: {e.message}" for e in getattr(exc, "errors", []))
         return RedirectResponse(f"{back}?error={quote(detail[:500])}", status_code=303)
     except ValueError as exc:  # form values that do not parse (a date, an empty reason)

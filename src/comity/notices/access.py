@@ -51,9 +51,8 @@ def visible_notices(
     stmt = select(Notice, Measure).join(Measure, Measure.id == Notice.measure_id)
     if measure_id is not None:
         stmt = stmt.where(Notice.measure_id == measure_id)
-    rows: Sequence[tuple[Notice, Measure]] = (
-        session.execute(stmt.order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)).tuples().all()
-    )
+    ordered = stmt.order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)
+    rows: Sequence[tuple[Notice, Measure]] = [(row[0], row[1]) for row in session.execute(ordered)]
     grants: dict[str, Granted[Measure] | None] = {}
     out = []
     for notice, measure in rows:

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from comity.audit.model import AuditEvent
-from comity.custody.model import CustodyEvent, EvidenceItem
+from comity.custody.model import CustodyEvent, EvidenceItem, LegalHold
 from comity.custody.payload import CustodyPayload
 from comity.keys import queries
 from comity.keys.model import RegisteredKey
@@ -18,7 +18,15 @@ from comity.kinds import OrganisationKind, Role
 from comity.signing.envelope import Envelope, PayloadType, verify
 from comity.signing.keys import KeyPurpose
 from comity.web.container import Container
-from integration.custody.custody_support import API, UserFactory, blob_files, join_case, upload
+from integration.custody.custody_support import (
+    API,
+    UserFactory,
+    blob_files,
+    close_case,
+    count,
+    join_case,
+    upload,
+)
 from support import bearer
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
@@ -209,3 +217,42 @@ def test_corrupted_bytes_are_never_served_silently(
     oversight = make_user(Role.AUDITOR)
     alerts = client.get(f"{API}/alerts", headers=bearer(oversight)).json()
     assert any(a["kind"] == "evidence_corrupted" and a["subject_id"] == item["id"] for a in alerts["items"])
+
+
+def test_evidence_belongs_to_an_existing_open_case(
+    node: Container, client: TestClient, make_user: UserFactory
+) -> None:
+    officer = make_user(Role.OFFICER)
+    missing = upload(client, officer, PNG, node.clock.now(), case_id="case_nowhere", join=False)
+    assert missing.status_code == 404  # no orphan record for a case that does not exist
+    assert blob_files(node) == []  # refused before any byte was stored
+    assert upload(client, officer, PNG, node.clock.now()).status_code == 201
+    close_case(node)
+    closed = upload(client, officer, PNG, node.clock.now())
+    assert closed.status_code == 409
+    assert "open cases" in closed.json()["detail"]
+    with node.transaction() as session:
+        assert count(session, EvidenceItem) == 1
+
+
+def test_legal_holds_name_a_case_or_item_the_caller_may_know(
+    node: Container, client: TestClient, make_user: UserFactory
+) -> None:
+    officer = make_user(Role.OFFICER)
+    judge = make_user(Role.JUDGE)
+    admin = make_user(Role.ADMINISTRATOR)
+    evidence_id = upload(client, officer, PNG, node.clock.now()).json()["id"]
+    body = {"case_id": "case_nowhere", "reason": "appeal"}
+    for who in (judge, admin):  # a case that does not exist: nothing is placed
+        assert client.post(f"{API}/legal-holds", json=body, headers=bearer(who)).status_code == 404
+    on_item = {"evidence_id": evidence_id, "reason": "appeal"}
+    # The judge is not on the case and nothing of it was submitted to judges: it does not exist for them.
+    assert client.post(f"{API}/legal-holds", json=on_item, headers=bearer(judge)).status_code == 404
+    assert client.post(f"{API}/legal-holds", json=on_item, headers=bearer(admin)).status_code == 201
+    assert client.get(f"{API}/legal-holds", headers=bearer(judge)).json() == []
+    join_case(node, judge)
+    assert [h["evidence_id"] for h in client.get(f"{API}/legal-holds", headers=bearer(judge)).json()] == [
+        evidence_id
+    ]
+    with node.transaction() as session:
+        assert count(session, LegalHold) == 1
