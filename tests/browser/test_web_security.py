@@ -10,7 +10,6 @@ from playwright.sync_api import ConsoleMessage, Page, Route, expect
 
 from comity.web.container import Container
 from integration.measures.world import build_world, measure_row
-from integration.web.judging import awaiting
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +38,7 @@ def test_no_page_breaks_the_content_security_policy(
     page: Page, live_url: str, container: Container, tmp_path: Path
 ) -> None:
     world = build_world(container)
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     violations = _violations(page)
     public = [
         "/",
@@ -112,7 +111,7 @@ def test_docs_render_with_the_outside_network_blocked(page: Page, live_url: str)
 
 def test_a_form_posted_from_another_site_is_refused(page: Page, live_url: str, container: Container) -> None:
     world = build_world(container)
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     _sign_in(page, live_url, world.tokens["judge"], "/judges")
     attacker = (
         "<!doctype html><title>Win a prize</title>"

@@ -12,15 +12,11 @@ from sqlalchemy import func, select
 
 from comity.audit.model import AuditEvent
 from comity.config import Settings
-from comity.identity import service as identity
-from comity.identity.principal import SYSTEM_ACTOR
-from comity.kinds import Role
 from comity.web.app import create_app
 from comity.web.container import Container
 from comity.web.csrf import PRESESSION_COOKIE, SIGN_IN_COOKIE
 from comity.web.deps import authenticated
 from integration.measures.world import World, build_world, measure_row
-from integration.web.judging import awaiting
 from support import form_token, page_login
 
 NOTE = {"note": "necessary and proportionate", "approve_prior_notice_skip": "true"}
@@ -54,7 +50,7 @@ def _assert_refused(world: World, measure_id: str, response, events: int) -> Non
 def test_a_cross_site_post_with_a_forged_origin_is_refused_and_changes_nothing(
     client: TestClient, world: World
 ) -> None:
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     token = _judge_page(client, world, measure_id)
     before = _events(world)
     action = f"/judges/measures/{measure_id}/authorise"
@@ -71,7 +67,7 @@ def test_a_cross_site_post_with_a_forged_origin_is_refused_and_changes_nothing(
 
 
 def test_a_missing_or_wrong_token_is_refused(client: TestClient, world: World) -> None:
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     token = _judge_page(client, world, measure_id)
     before = _events(world)
     action = f"/judges/measures/{measure_id}/authorise"
@@ -88,7 +84,7 @@ def test_a_missing_or_wrong_token_is_refused(client: TestClient, world: World) -
 
 
 def test_the_right_token_from_the_same_origin_decides(client: TestClient, world: World) -> None:
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     token = _judge_page(client, world, measure_id)
     r = client.post(
         f"/judges/measures/{measure_id}/authorise",
@@ -102,16 +98,8 @@ def test_the_right_token_from_the_same_origin_decides(client: TestClient, world:
 
 
 def test_a_token_of_another_sign_in_does_not_work(client: TestClient, world: World, app) -> None:  # type: ignore[no-untyped-def]
-    with world.tx() as session:
-        other = identity.add_user(
-            session,
-            clock=world.clock,
-            actor=SYSTEM_ACTOR,
-            username="t-judge-2",
-            role=Role.JUDGE,
-            organisation_id="org_ie_court",
-        ).token
-    measure_id = awaiting(world)
+    other = world.another_judge()
+    measure_id = world.awaiting_judge()
     with TestClient(app) as second:
         theirs = _judge_page(second, world, measure_id, other)
     mine = _judge_page(client, world, measure_id)
@@ -122,7 +110,7 @@ def test_a_token_of_another_sign_in_does_not_work(client: TestClient, world: Wor
 
 
 def test_a_token_goes_stale_after_a_working_day(client: TestClient, world: World) -> None:
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     token = _judge_page(client, world, measure_id)
     world.clock.advance(timedelta(hours=12, seconds=1))
     before = _events(world)
@@ -139,7 +127,7 @@ def test_the_configured_public_origin_may_post(container: Container, world: Worl
     behind_proxy = Container(
         settings=settings, engine=container.engine, sessions=container.sessions, clock=container.clock
     )
-    measure_id = awaiting(world)
+    measure_id = world.awaiting_judge()
     with TestClient(create_app(container=behind_proxy)) as client:
         token = _judge_page(client, world, measure_id)
         r = client.post(

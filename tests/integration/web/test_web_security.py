@@ -17,14 +17,10 @@ from fastapi.testclient import TestClient
 import comity
 from comity.config import Settings
 from comity.errors import ConfigurationError
-from comity.identity import service as identity
-from comity.identity.principal import SYSTEM_ACTOR
-from comity.kinds import Role
 from comity.web.flash import FLASH_COOKIE
 from comity.web.security import CONTENT_SECURITY_POLICY, WEB_SECRET_FILE, load_web_secret
 from comity.web.templating import STATIC_DIR, TEMPLATE_DIR
 from integration.measures.world import World, build_world
-from integration.web.judging import awaiting
 from support import form_token, page_login
 
 LIFTED = "Lifted by the Supreme Court"
@@ -101,10 +97,18 @@ def test_message_and_error_in_the_url_are_not_shown(client: TestClient, world: W
         assert page.status_code == 200
         assert "Supreme Court" not in page.text
     assert "Supreme Court" not in client.get(f"/login?next=/cases&message={LIFTED}").text
+    # The policy form quotes no value it does not offer (the engine's "unknown code" message would).
+    asked = "/policy?from_state=IE&to_state=DE&offence=counterfeit_goods&measure=production"
+    for field in ("agreement", "offence", "issuer", "to_state"):
+        page = client.get(f"{asked}&{field}={LIFTED}")
+        assert page.status_code == 200
+        assert "Supreme Court" not in page.text
+        assert f"choose again: {field}" in page.text
+    assert "Cannot decide" not in client.get(asked).text  # the offered values still decide
 
 
 def test_a_decision_outcome_is_a_server_flash_shown_once(client: TestClient, world: World) -> None:
-    here = f"/judges/measures/{awaiting(world)}"
+    here = f"/judges/measures/{world.awaiting_judge()}"
     page_login(client, world.tokens["judge"], "/judges")
     token = form_token(client.get(here).text)
     r = client.post(f"{here}/authorise", data={"note": "", "csrf_token": token}, follow_redirects=False)
@@ -124,7 +128,7 @@ def test_a_decision_outcome_is_a_server_flash_shown_once(client: TestClient, wor
 
 
 def test_a_forged_or_stale_flash_cookie_shows_nothing(client: TestClient, world: World, app) -> None:  # type: ignore[no-untyped-def]
-    here = f"/judges/measures/{awaiting(world)}"
+    here = f"/judges/measures/{world.awaiting_judge()}"
     page_login(client, world.tokens["judge"], "/judges")
     # A cookie the attacker wrote (e.g. from a sibling sub-domain) does not verify.
     body = base64.urlsafe_b64encode(json.dumps({"t": LIFTED, "e": False, "p": here, "x": 2**40}).encode())
@@ -135,15 +139,7 @@ def test_a_forged_or_stale_flash_cookie_shows_nothing(client: TestClient, world:
     token = form_token(client.get(here).text)
     r = client.post(f"{here}/authorise", data={"note": "", "csrf_token": token}, follow_redirects=False)
     genuine = r.cookies[FLASH_COOKIE]
-    with world.tx() as session:
-        other = identity.add_user(
-            session,
-            clock=world.clock,
-            actor=SYSTEM_ACTOR,
-            username="t-judge-2",
-            role=Role.JUDGE,
-            organisation_id="org_ie_court",
-        ).token
+    other = world.another_judge()
     with TestClient(app) as second:
         page_login(second, other, "/judges")
         second.cookies.set(FLASH_COOKIE, genuine)
