@@ -24,6 +24,14 @@ class Settings(BaseSettings):
         default="IE", description="ISO 3166 code of the jurisdiction this node serves."
     )
     base_url: str = Field(default="http://127.0.0.1:8000")
+    public_origin: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+$",
+        description=(
+            "Origin browsers use to reach this node's pages (scheme://host[:port]) when it differs from what "
+            "the server sees, e.g. behind a TLS-terminating proxy; forms posted from it are accepted."
+        ),
+    )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server for notices sent by e-mail.")
     smtp_port: int = Field(default=25, description="Port of the SMTP server.")
     mail_from: str = Field(default="notices@comity.invalid", description="Sender address of notices.")

@@ -11,7 +11,7 @@ import httpx
 from comity.web.container import Container
 from comity.worker.jobs import tick
 from integration.cases.world import build_world
-from support import bearer
+from support import bearer, page_login, post_form
 
 
 def test_case_and_request_over_http(live_url: str, container: Container, make_user: Any) -> None:
@@ -77,8 +77,8 @@ def test_case_and_request_over_http(live_url: str, container: Container, make_us
 
         pages = httpx.Client(base_url=live_url, timeout=10, follow_redirects=False)
         assert pages.get("/cases").status_code == 303
-        assert pages.post("/login", data={"token": "wrong", "next": "/cases"}).status_code == 401
-        login = pages.post("/login", data={"token": world.tokens["officer"], "next": f"/cases/{case_id}"})
+        assert page_login(pages, "wrong").status_code == 401
+        login = page_login(pages, world.tokens["officer"], f"/cases/{case_id}")
         assert login.status_code == 303
         assert "httponly" in login.headers["set-cookie"].lower()
         listing = pages.get("/cases")
@@ -95,5 +95,5 @@ def test_case_and_request_over_http(live_url: str, container: Container, make_us
         assert "Art. 4(2)" in request_page.text  # the judge's validation, with the clause it satisfied
         assert f'href="/requests/{rid}"' in page.text
         assert pages.get("/requests/req_nope").status_code == 404
-        pages.post("/logout")
+        assert post_form(pages, "/cases", "/logout", {}).status_code == 303
         pages.close()

@@ -1,7 +1,8 @@
 """The officer's pages: sign in with an API token, the cases list, one case with timeline and deadlines.
 
 Pages carry no bearer header, so ``/login`` takes an API token in a form and keeps it in an HttpOnly,
-SameSite=Strict cookie (Secure over HTTPS); pages read it, ``/logout`` clears it. Pages are read-only GETs.
+SameSite=Strict cookie (Secure over HTTPS); pages read it, ``/logout`` clears it. Both forms carry a CSRF
+token and are refused from another origin (:mod:`comity.web.csrf`); the other pages are read-only GETs.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from comity.identity import service as identity
 from comity.identity.principal import Principal
 from comity.kinds import Role
 from comity.web.container import Container
+from comity.web.csrf import PRESESSION_COOKIE, SIGN_IN_COOKIE, require_csrf, require_login_csrf
 from comity.web.deps import get_container, public
 from comity.web.templating import add_navigation, templates
 
 pages = APIRouter(dependencies=[Depends(public)])
 
-COOKIE = "comity_token"
+COOKIE = SIGN_IN_COOKIE
 
 add_navigation("/cases", "Cases", "Your case files: offences, targets, members, timeline and deadlines.")
 
@@ -62,7 +64,9 @@ def login_form(request: Request, next: str = "/cases") -> HTMLResponse:
     )
 
 
-@pages.post("/login", response_class=HTMLResponse, response_model=None)
+@pages.post(
+    "/login", response_class=HTMLResponse, response_model=None, dependencies=[Depends(require_login_csrf)]
+)
 def login(
     request: Request,
     token: str = Form(...),
@@ -81,10 +85,11 @@ def login(
     response.set_cookie(
         COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
     )
+    response.delete_cookie(PRESESSION_COOKIE, path="/login")  # it has served; the next sign-in gets a new one
     return response
 
 
-@pages.post("/logout")
+@pages.post("/logout", dependencies=[Depends(require_csrf)])
 def logout() -> RedirectResponse:
     """Forget the page cookie."""
     response = RedirectResponse("/login", status_code=303)

@@ -1,15 +1,17 @@
 """The judge's pages: a queue of authorisations, deferral requests and reviews, each decidable on one page.
 
 Pages carry no bearer header: they use the page sign-in of the case pages (``/login`` keeps the API token
-in an HttpOnly, SameSite=Strict cookie), so a form posted from another site carries no credentials.
-Decisions go through the same services as the API; refusals are shown on the page, never as a 500.
+in an HttpOnly, SameSite=Strict cookie). Every decision form carries a CSRF token bound to the sign-in and
+is refused from another origin (:mod:`comity.web.csrf`). Decisions go through the same services as the API;
+the outcome, or the refusal, is a flash message set by the server (:mod:`comity.web.flash`), never a 500
+and never text taken from the URL.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,7 +26,9 @@ from comity.measures import lifecycle, service
 from comity.measures.model import Measure, MeasureStatus
 from comity.measures.schemas import AuthoriseIn, RenewIn
 from comity.web.container import Container
+from comity.web.csrf import require_csrf
 from comity.web.deps import get_container, public
+from comity.web.flash import flash
 from comity.web.templating import add_navigation, templates
 
 pages = APIRouter(dependencies=[Depends(public)])
@@ -97,8 +101,6 @@ def judge_queue(request: Request, container: Container = Depends(get_container))
 def judge_measure(
     request: Request,
     measure_id: str,
-    message: str | None = None,
-    error: str | None = None,
     container: Container = Depends(get_container),
 ) -> Response:
     """One measure with everything needed to decide it, and the decisions open now."""
@@ -129,8 +131,6 @@ def judge_measure(
             "allowed": allowed,
             "answers": answers,
             "now": now,
-            "message": message,
-            "error": error,
             "deferral_open": measure.notice_deferral_until is not None
             and measure.notice_deferral_approved_by is None
             and measure.status in _BEFORE_ISSUE,
@@ -138,7 +138,16 @@ def judge_measure(
     )
 
 
-@pages.post("/judges/measures/{measure_id}/{action}", response_model=None)
+def _back(request: Request, path: str, text: str, *, error: bool = False) -> RedirectResponse:
+    """Back to the measure's page, which shows ``text`` once (a server-set flash, not a query string)."""
+    response = RedirectResponse(path, status_code=303)
+    flash(response, request, text, path=unquote(path), error=error)  # pages see the decoded path
+    return response
+
+
+@pages.post(
+    "/judges/measures/{measure_id}/{action}", response_model=None, dependencies=[Depends(require_csrf)]
+)
 def judge_decides(
     request: Request,
     measure_id: str,
@@ -180,14 +189,14 @@ def judge_decides(
             elif action == "lift":
                 lifecycle.lift(session, **kw, reason=note, keystore=keystore)
             else:
-                return RedirectResponse(f"{back}?error={quote('unknown decision')}", status_code=303)
+                return _back(request, back, "unknown decision", error=True)
     except ComityError as exc:
         if exc.status == 404:  # a measure this judge may not know of: the same page as reading it
             return templates.TemplateResponse(
                 request, "judges/missing.html", {"title": "Not found", "detail": exc.detail}, status_code=404
             )
         detail = exc.detail + "".join(f"; {e.path}: {e.message}" for e in getattr(exc, "errors", []))
-        return RedirectResponse(f"{back}?error={quote(detail[:500])}", status_code=303)
+        return _back(request, back, detail, error=True)
     except ValueError as exc:  # form values that do not parse (a date, an empty reason)
-        return RedirectResponse(f"{back}?error={quote(str(exc)[:500])}", status_code=303)
-    return RedirectResponse(f"{back}?message={quote(action.replace('-', ' ') + ': done')}", status_code=303)
+        return _back(request, back, str(exc), error=True)
+    return _back(request, back, action.replace("-", " ") + ": done")

@@ -79,9 +79,19 @@ def policy_page(request: Request, container: Container = Depends(get_container))
     form["emergency"] = "on" if params.get("emergency") else ""
     with container.transaction() as session:
         context = current_context(session)
+    options = _options(context)
+    # The form offers fixed choices: a link naming anything else is not echoed back (a crafted URL could
+    # otherwise put its own words on the page, in the engine's "unknown code" message).
+    foreign = [
+        name for name, allowed in _choices(options).items() if form[name] and form[name] not in allowed
+    ]
+    for name in foreign:
+        form[name] = ""
     result: dict[str, Any] | None = None
     error: str | None = None
-    if form["from_state"] and form["to_state"] and form["offence"] and form["measure"]:
+    if foreign:
+        error = "This link asked for values the form does not offer; choose again: " + ", ".join(foreign)
+    elif form["from_state"] and form["to_state"] and form["offence"] and form["measure"]:
         body: dict[str, Any] = {k: v for k, v in form.items() if v and k != "emergency"}
         body["emergency"] = bool(form["emergency"])
         try:
@@ -99,18 +109,38 @@ def policy_page(request: Request, container: Container = Depends(get_container))
             "form": form,
             "result": result,
             "error": error,
-            "jurisdictions": sorted(context.jurisdictions.values(), key=lambda j: j.code),
-            "offences": sorted(context.offences.values(), key=lambda o: o.name),
-            "agreements": sorted(context.agreements, key=lambda a: a.id),
-            "measures": [k.value for k in ActionKind],
-            "data_categories": [d.value for d in DataCategory],
-            "authority_types": [a.value for a in AuthorityType],
-            "links": [
-                "offence_in_territory",
-                "victims_in_territory",
-                "targeting",
-                "nationality",
-                "residence",
-            ],
+            **options,
         },
     )
+
+
+def _options(context: Any) -> dict[str, list[Any]]:
+    """What the policy form offers, from the node's published documents."""
+    return {
+        "jurisdictions": sorted(context.jurisdictions.values(), key=lambda j: j.code),
+        "offences": sorted(context.offences.values(), key=lambda o: o.name),
+        "agreements": sorted(context.agreements, key=lambda a: a.id),
+        "measures": [k.value for k in ActionKind],
+        "data_categories": [d.value for d in DataCategory],
+        "authority_types": [a.value for a in AuthorityType],
+        "links": ["offence_in_territory", "victims_in_territory", "targeting", "nationality", "residence"],
+    }
+
+
+def _choices(options: dict[str, list[Any]]) -> dict[str, set[str]]:
+    """The values each form field may carry: exactly the options the page shows."""
+    states = {j.code for j in options["jurisdictions"]}
+    authorities = set(options["authority_types"])
+    return {
+        "from_state": states,
+        "to_state": states,
+        "committed_in": states,
+        "resides_in": states,
+        "offence": {o.code for o in options["offences"]},
+        "measure": set(options["measures"]),
+        "data": set(options["data_categories"]),
+        "issuer": authorities,
+        "validated_by": authorities,
+        "jurisdictional_link": set(options["links"]),
+        "agreement": {a.id for a in options["agreements"]},
+    }

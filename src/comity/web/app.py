@@ -14,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from comity import __version__
 from comity.clock import Clock
 from comity.config import Settings
-from comity.web import problems
+from comity.web import csrf, problems
 from comity.web.container import Container
 from comity.web.ratelimit import TokenBucketLimiter
+from comity.web.security import HardenedFastAPI
 from comity.web.templating import STATIC_DIR, templates
 
 API_PREFIX = "/api/v1"
@@ -38,6 +39,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "comity.measures.api",
     "comity.notices.api",
     "comity.federation.api",
+    "comity.web.docs",
 )
 
 
@@ -46,17 +48,21 @@ def create_app(
 ) -> FastAPI:
     """Build the app for one node. Tests pass their own container (database, clock)."""
     container = container or Container.from_settings(settings or Settings(), clock=clock)
-    app = FastAPI(
+    # Security headers on every response (comity.web.security); /docs is our own page (comity.web.docs).
+    app = HardenedFastAPI(
         title="Comity node",
         version=__version__,
         description="Cross-jurisdictional cooperation against illegal online marketplaces, with due process.",
         openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     app.state.inbox_limiter = TokenBucketLimiter(
         rate=container.settings.inbox_rate_per_s, burst=container.settings.inbox_burst
     )
     problems.install(app)
+    csrf.install(app)
 
     @app.middleware("http")
     async def log_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

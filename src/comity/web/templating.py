@@ -7,6 +7,9 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from comity.web.csrf import csrf_field
+from comity.web.flash import flash_message
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -46,3 +49,6 @@ def _utc(value: datetime | date | None) -> str:
 templates.env.globals["navigation"] = NAVIGATION
 templates.env.globals["descriptions"] = DESCRIPTIONS
 templates.env.filters["utc"] = _utc
+# Every POST form includes {{ csrf_field() }}; the base layout shows the page's {{ flash_message() }}.
+templates.env.globals["csrf_field"] = csrf_field
+templates.env.globals["flash_message"] = flash_message

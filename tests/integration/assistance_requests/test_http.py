@@ -12,7 +12,7 @@ from comity.assistance_requests.model import AssistanceRequest, RequestStep
 from comity.audit.model import AuditEvent
 from comity.cases.model import Case, CaseOffence, CaseTarget
 from integration.cases.world import World
-from support import bearer, problem_fields
+from support import bearer, page_login, post_form, problem_fields
 
 API = "/api/v1"
 
@@ -262,11 +262,9 @@ def test_roles_are_enforced(client: TestClient, world: World) -> None:
 
 def test_login_never_redirects_off_site(client: TestClient, world: World) -> None:
     for target in ("https://evil.example/", "//evil.example", "/\\evil.example"):
-        r = client.post(
-            "/login", data={"token": world.tokens["officer"], "next": target}, follow_redirects=False
-        )
+        r = page_login(client, world.tokens["officer"], target)
         assert r.status_code == 303
         assert r.headers["location"] == "/cases"
     assert client.get("/cases", follow_redirects=False).status_code == 200  # signed in by the cookie
-    client.post("/logout", follow_redirects=False)
+    assert post_form(client, "/cases", "/logout", {}, follow_redirects=False).status_code == 303
     assert client.get("/cases", follow_redirects=False).status_code == 303

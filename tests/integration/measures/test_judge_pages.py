@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from integration.measures.world import World
+from support import page_login, post_form
 
 
 def test_the_queue_needs_a_judge_signed_in(client: TestClient, world: World) -> None:
@@ -28,9 +29,7 @@ def test_a_judge_authorises_and_confirms_from_the_pages(client: TestClient, worl
         prior_notice_skip_reason="the stock would be moved",
     )
     world.submit(m.id)
-    r = client.post(
-        "/login", data={"token": world.tokens["judge"], "next": "/judges"}, follow_redirects=False
-    )
+    r = page_login(client, world.tokens["judge"], "/judges")
     assert r.status_code == 303
     page = client.get("/judges")
     assert page.status_code == 200
@@ -40,12 +39,15 @@ def test_a_judge_authorises_and_confirms_from_the_pages(client: TestClient, worl
     assert "the stock would be moved" in page.text
     assert "Authorise" in page.text
     # A decision without reasons is refused on the page, not with a 500.
-    r = client.post(f"/judges/measures/{m.id}/authorise", data={"note": ""}, follow_redirects=True)
+    here = f"/judges/measures/{m.id}"
+    r = post_form(client, here, f"{here}/authorise", {"note": ""}, follow_redirects=True)
     assert r.status_code == 200
     assert 'role="alert"' in r.text
-    r = client.post(
-        f"/judges/measures/{m.id}/authorise",
-        data={"note": "urgent and proportionate", "approve_prior_notice_skip": "true"},
+    r = post_form(
+        client,
+        here,
+        f"{here}/authorise",
+        {"note": "urgent and proportionate", "approve_prior_notice_skip": "true"},
         follow_redirects=True,
     )
     assert r.status_code == 200
@@ -53,12 +55,10 @@ def test_a_judge_authorises_and_confirms_from_the_pages(client: TestClient, worl
     assert "authorised" in r.text
     world.issue(m.id)
     assert m.id in client.get("/judges").text  # now in the reviews
-    r = client.post(
-        f"/judges/measures/{m.id}/confirm", data={"note": "upheld on review"}, follow_redirects=True
-    )
+    r = post_form(client, here, f"{here}/confirm", {"note": "upheld on review"}, follow_redirects=True)
     assert "confirm: done" in r.text
     assert "judicial order" in r.text
-    r = client.post(f"/judges/measures/{m.id}/confirm", data={"note": "again"}, follow_redirects=True)
+    r = post_form(client, here, f"{here}/confirm", {"note": "again"}, follow_redirects=True)
     assert r.status_code == 200
     assert 'role="alert"' in r.text
     assert client.get("/judges/measures/msr_nope").status_code == 404

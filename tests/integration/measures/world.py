@@ -140,6 +140,33 @@ class World:
                 data=AnswerIn(**data),
             )
 
+    def awaiting_judge(self) -> str:
+        """A provisional removal order awaiting a judge's authorisation (prior notice skip asked); its id."""
+        m = self.draft(
+            kind="removal_order",
+            provisional=True,
+            urgent=True,
+            ends_at=None,
+            review_at=(self.clock.now() + timedelta(days=5)).isoformat(),
+            legal_basis="Regulation (EU) 2022/2065 Art. 9",
+            prior_notice_skip_ground="would_defeat",
+            prior_notice_skip_reason="the stock would be moved",
+        )
+        assert self.submit(m.id).status == "awaiting_authorisation"
+        return m.id
+
+    def another_judge(self, username: str = "t-judge-2") -> str:
+        """A second judge of the IE court; their API token."""
+        with self.tx() as session:
+            return identity.add_user(
+                session,
+                clock=self.clock,
+                actor=SYSTEM_ACTOR,
+                username=username,
+                role=Role.JUDGE,
+                organisation_id="org_ie_court",
+            ).token
+
     def issued_voluntary(self) -> Measure:
         """A voluntary removal issued after its prior notice ran."""
         m = self.draft()
